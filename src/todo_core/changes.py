@@ -1,0 +1,185 @@
+"""What a client asks to create or change, and how it is applied to a Task.
+
+Every field is checked before anything is touched, so invalid input reports
+all its bad fields at once and never leaves a task half-changed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Final, TypeVar
+
+from todo_core.errors import FieldError, InvalidInput
+from todo_core.model import (
+    Task,
+    TaskPriority,
+    TaskStatus,
+    clean_description,
+    clean_due_date,
+    clean_title,
+    clean_user_id,
+)
+
+
+class Unset(Enum):
+    """Marks a field the client did not send (distinct from ``None``, which clears)."""
+
+    UNSET = "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+COMPLETION_CONFLICT: Final = "completed and status disagree"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskDraft:
+    """The fields of a task to create; ``status`` and ``completed`` are both optional."""
+
+    title: str
+    description: str | None = None
+    status: TaskStatus | None = None
+    priority: TaskPriority = TaskPriority.MEDIUM
+    due_date: datetime | None = None
+    completed: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskChanges:
+    """A merge patch: only the fields that are not ``UNSET`` change."""
+
+    title: str | Unset = UNSET
+    description: str | Unset | None = UNSET
+    status: TaskStatus | Unset = UNSET
+    priority: TaskPriority | Unset = UNSET
+    due_date: datetime | Unset | None = UNSET
+    completed: bool | Unset = UNSET
+
+
+class _Checker:
+    """Runs field cleaners and gathers every error instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def clean(self, cleaner: Callable[[T], T], value: T) -> T:
+        try:
+            return cleaner(value)
+        except InvalidInput as error:
+            self.errors.extend(error.errors)
+            return value
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise InvalidInput(self.errors)
+
+
+def _completion_conflict() -> InvalidInput:
+    return InvalidInput.single("completed", COMPLETION_CONFLICT, kind="completion_conflict")
+
+
+def new_task(
+    draft: TaskDraft, *, user_id: str, now: datetime, task_id: uuid.UUID | None = None
+) -> Task:
+    """Build a valid version-1 task from a draft, or raise ``InvalidInput``."""
+    checker = _Checker()
+    owner = checker.clean(clean_user_id, user_id)
+    title = checker.clean(clean_title, draft.title)
+    description = checker.clean(clean_description, draft.description)
+    due_date = checker.clean(clean_due_date, draft.due_date)
+    checker.raise_if_any()
+    status = draft.status or TaskStatus.PENDING
+    if draft.completed is not None:
+        if draft.status is not None and draft.completed != (status is TaskStatus.COMPLETED):
+            raise _completion_conflict()
+        if draft.completed:
+            status = TaskStatus.COMPLETED
+    return Task(
+        id=task_id or uuid.uuid4(),
+        user_id=owner,
+        title=title,
+        description=description,
+        status=status,
+        priority=draft.priority,
+        due_date=due_date,
+        completed_at=now if status is TaskStatus.COMPLETED else None,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+
+
+def _resolve_completion(task: Task, changes: TaskChanges) -> TaskChanges:
+    """Settle ``completed`` vs ``status``: the one that differs from the stored task wins."""
+    if isinstance(changes.status, Unset) or isinstance(changes.completed, Unset):
+        return changes
+    if changes.completed == (changes.status is TaskStatus.COMPLETED):
+        return changes
+    status_differs = changes.status is not task.status
+    completed_differs = changes.completed != task.completed
+    if status_differs and completed_differs:
+        raise _completion_conflict()
+    if status_differs:
+        return _without(changes, completed=True)
+    return _without(changes, status=True)
+
+
+def _without(changes: TaskChanges, *, status: bool = False, completed: bool = False) -> TaskChanges:
+    return TaskChanges(
+        title=changes.title,
+        description=changes.description,
+        status=UNSET if status else changes.status,
+        priority=changes.priority,
+        due_date=changes.due_date,
+        completed=UNSET if completed else changes.completed,
+    )
+
+
+def validate_changes(changes: TaskChanges) -> TaskChanges:
+    """Clean every given field, raising one ``InvalidInput`` listing all bad ones."""
+    checker = _Checker()
+    title = changes.title
+    description = changes.description
+    due_date = changes.due_date
+    if not isinstance(title, Unset):
+        title = checker.clean(clean_title, title)
+    if not isinstance(description, Unset):
+        description = checker.clean(clean_description, description)
+    if not isinstance(due_date, Unset):
+        due_date = checker.clean(clean_due_date, due_date)
+    checker.raise_if_any()
+    return TaskChanges(
+        title=title,
+        description=description,
+        status=changes.status,
+        priority=changes.priority,
+        due_date=due_date,
+        completed=changes.completed,
+    )
+
+
+def apply_changes(task: Task, changes: TaskChanges, *, now: datetime) -> bool:
+    """Merge ``changes`` into ``task``; return whether anything changed (version bumped).
+
+    Raises ``InvalidInput`` before touching the task when a field is bad or
+    ``completed`` and ``status`` disagree with each other and with the task.
+    """
+    cleaned = _resolve_completion(task, validate_changes(changes))
+    if not isinstance(cleaned.title, Unset):
+        task.rename(cleaned.title)
+    if not isinstance(cleaned.description, Unset):
+        task.describe(cleaned.description)
+    if not isinstance(cleaned.priority, Unset):
+        task.prioritise(cleaned.priority)
+    if not isinstance(cleaned.due_date, Unset):
+        task.schedule(cleaned.due_date)
+    if not isinstance(cleaned.status, Unset):
+        task.set_status(cleaned.status, now=now)
+    if not isinstance(cleaned.completed, Unset):
+        task.set_completed(cleaned.completed, now=now)
+    return task.finish_write(now=now)

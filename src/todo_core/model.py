@@ -1,0 +1,189 @@
+"""The Task entity and the rules every task obeys, whatever drives or stores it."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Final
+
+from todo_core.errors import InvalidInput
+
+TITLE_MAX_LENGTH: Final = 255
+DESCRIPTION_MAX_LENGTH: Final = 2000
+USER_ID_MAX_LENGTH: Final = 255
+
+
+class TaskStatus(StrEnum):
+    """Where a task is in its life; declaration order is the sort order."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+    @property
+    def rank(self) -> int:
+        """Position by progress (pending < in_progress < completed)."""
+        return _STATUS_RANK[self]
+
+
+class TaskPriority(StrEnum):
+    """How urgent a task is; declaration order is the sort order."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        """Position by meaning (low < medium < high)."""
+        return _PRIORITY_RANK[self]
+
+
+_STATUS_RANK: Final = {status: index for index, status in enumerate(TaskStatus)}
+_PRIORITY_RANK: Final = {priority: index for index, priority in enumerate(TaskPriority)}
+
+
+def text_key(text: str) -> str:
+    """Case-insensitive form used for title sorting and searching, in every adapter."""
+    return text.casefold()
+
+
+def clean_title(value: str) -> str:
+    """Trim and check a title; raise ``InvalidInput`` naming ``title`` if it breaks a rule."""
+    title = value.strip()
+    if not title:
+        raise InvalidInput.single("title", "Title must not be empty", kind="string_too_short")
+    if len(title) > TITLE_MAX_LENGTH:
+        raise InvalidInput.single(
+            "title", f"Title must be at most {TITLE_MAX_LENGTH} characters", kind="string_too_long"
+        )
+    if any(unicodedata.category(char) == "Cc" for char in title):
+        raise InvalidInput.single("title", "Title must not contain control characters")
+    return title
+
+
+def clean_description(value: str | None) -> str | None:
+    """Check a description (``None`` clears it); tabs and line breaks are allowed."""
+    if value is None:
+        return None
+    if len(value) > DESCRIPTION_MAX_LENGTH:
+        raise InvalidInput.single(
+            "description",
+            f"Description must be at most {DESCRIPTION_MAX_LENGTH} characters",
+            kind="string_too_long",
+        )
+    if "\x00" in value:
+        raise InvalidInput.single("description", "Description must not contain NUL characters")
+    return value
+
+
+def clean_due_date(value: datetime | None) -> datetime | None:
+    """Require an aware timestamp and normalise it to UTC (``None`` clears it)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput.single("due_date", "Due date must carry a time zone")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput.single("due_date", "Due date is out of range") from None
+
+
+def clean_user_id(value: str) -> str:
+    """An owner id is a non-empty string of at most 255 characters."""
+    if not value or len(value) > USER_ID_MAX_LENGTH or "\x00" in value:
+        raise InvalidInput.single("user_id", "User id must be 1-255 characters without NUL")
+    return value
+
+
+def new_task_id() -> uuid.UUID:
+    """Task ids are random (version 4) UUIDs."""
+    return uuid.uuid4()
+
+
+@dataclass(slots=True)
+class Task:
+    """A user's task. Mutated only through its methods so that the rules hold."""
+
+    id: uuid.UUID
+    user_id: str
+    title: str
+    description: str | None
+    status: TaskStatus
+    priority: TaskPriority
+    due_date: datetime | None
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    _touched: bool = field(default=False, repr=False, compare=False)
+
+    @property
+    def completed(self) -> bool:
+        """Mirror of ``status == completed``."""
+        return self.status is TaskStatus.COMPLETED
+
+    @property
+    def title_key(self) -> str:
+        """The case-insensitive title, as sorted and searched."""
+        return text_key(self.title)
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Due before ``now`` and not completed."""
+        return self.due_date is not None and self.due_date < now and not self.completed
+
+    def copy(self) -> Task:
+        """An independent copy (adapters store and hand out copies)."""
+        return replace(self)
+
+    def set_status(self, status: TaskStatus, *, now: datetime) -> None:
+        """Move to ``status``, keeping ``completed_at`` in step with it."""
+        if status is self.status:
+            return
+        self.completed_at = now if status is TaskStatus.COMPLETED else None
+        self.status = status
+        self._touched = True
+
+    def set_completed(self, completed: bool, *, now: datetime) -> None:
+        """``True`` completes; ``False`` reopens only a completed task (to pending)."""
+        if completed:
+            self.set_status(TaskStatus.COMPLETED, now=now)
+        elif self.completed:
+            self.set_status(TaskStatus.PENDING, now=now)
+
+    def toggle_completion(self, *, now: datetime) -> None:
+        """Completed goes back to pending; anything else becomes completed."""
+        self.set_completed(not self.completed, now=now)
+
+    def rename(self, title: str) -> None:
+        """Set a new (already cleaned) title."""
+        self._assign("title", clean_title(title))
+
+    def describe(self, description: str | None) -> None:
+        """Set or clear the description."""
+        self._assign("description", clean_description(description))
+
+    def prioritise(self, priority: TaskPriority) -> None:
+        """Set the priority."""
+        self._assign("priority", priority)
+
+    def schedule(self, due_date: datetime | None) -> None:
+        """Set or clear the due date."""
+        self._assign("due_date", clean_due_date(due_date))
+
+    def finish_write(self, *, now: datetime) -> bool:
+        """Bump version and ``updated_at`` if anything changed since the last write."""
+        if not self._touched:
+            return False
+        self.version += 1
+        self.updated_at = now
+        self._touched = False
+        return True
+
+    def _assign(self, name: str, value: object) -> None:
+        if getattr(self, name) != value:
+            setattr(self, name, value)
+            self._touched = True

@@ -1,0 +1,58 @@
+"""The ports the use cases drive: where tasks are kept, and the transaction around them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from todo_core.model import Task
+from todo_core.queries import Page, TaskQuery, TaskStats
+
+
+class TaskRepository(Protocol):
+    """A user's tasks. Every method is scoped to one owner; nothing crosses users."""
+
+    def add(self, task: Task) -> None:
+        """Store a new task."""
+
+    def get(self, user_id: str, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
+        """A copy of the owner's task, or ``None``; ``for_update`` locks it until commit."""
+
+    def save(self, task: Task, *, previous_version: int) -> None:
+        """Write back a changed task if it is still at ``previous_version``.
+
+        Raises ``VersionConflict`` if another write got there first, so updates
+        cannot lose each other.
+        """
+
+    def remove(self, task: Task) -> None:
+        """Delete the task if it is still at ``task.version`` (``VersionConflict`` if not)."""
+
+    def list(self, query: TaskQuery) -> Page:
+        """One page of tasks in the query's order, with the total count and next cursor."""
+
+    def stats(self, user_id: str, *, now: datetime) -> TaskStats:
+        """Counts over every task of the owner."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction: changes are kept only if ``commit`` is called before exit."""
+
+    tasks: TaskRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make this unit's changes durable."""
+
+    def rollback(self) -> None:
+        """Discard this unit's changes."""

@@ -1,0 +1,221 @@
+"""The use cases. Each opens a unit of work, makes one domain call, commits, returns.
+
+Every use case takes the acting user (``actor``, the token's subject) and
+optionally the owner of the collection addressed (``owner``, the path's user
+id). Acting on another user's collection is ``AccessDenied``; another user's
+task is indistinguishable from a missing one (``TaskNotFound``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from todo_core.changes import TaskChanges, TaskDraft, apply_changes, new_task, validate_changes
+from todo_core.errors import AccessDenied, TaskNotFound, VersionConflict
+from todo_core.model import Task
+from todo_core.ports import TaskRepository, UnitOfWork
+from todo_core.queries import (
+    DEFAULT_LIMIT,
+    Page,
+    SortField,
+    TaskFilter,
+    TaskQuery,
+    TaskStats,
+    decode_cursor,
+)
+
+Clock = Callable[[], datetime]
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+#: Unconditional writes retry this often when a concurrent write wins the race.
+WRITE_ATTEMPTS = 5
+
+
+def utc_now() -> datetime:
+    """The default clock."""
+    return datetime.now(UTC)
+
+
+def authorize(actor: str, owner: str | None) -> str:
+    """The owner acted upon: the actor's own collection, and no one else's."""
+    if owner is not None and owner != actor:
+        raise AccessDenied()
+    return actor
+
+
+def check_version(task: Task, expected_version: int | None) -> None:
+    """A conditional write must name the current version."""
+    if expected_version is not None and task.version != expected_version:
+        raise VersionConflict()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListRequest:
+    """A listing as a client asks for it: cursor still opaque, direction optional."""
+
+    filter: TaskFilter = field(default_factory=TaskFilter)
+    sort: SortField = SortField.CREATED_AT
+    descending: bool | None = None
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    cursor: str | None = None
+
+
+class TaskService:
+    """Create, read, list, change, complete and delete a user's tasks."""
+
+    def __init__(
+        self,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock = utc_now,
+        id_factory: Callable[[], uuid.UUID] = uuid.uuid4,
+    ) -> None:
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._new_id = id_factory
+
+    def create(self, *, actor: str, draft: TaskDraft, owner: str | None = None) -> Task:
+        """Add a task to the actor's collection."""
+        user_id = authorize(actor, owner)
+        task = new_task(draft, user_id=user_id, now=self._clock(), task_id=self._new_id())
+        with self._uow_factory() as uow:
+            uow.tasks.add(task)
+            uow.commit()
+        return task
+
+    def create_many(
+        self, *, actor: str, drafts: list[TaskDraft], owner: str | None = None
+    ) -> list[Task]:
+        """Add many tasks in one transaction: all are checked first, then all or none are stored."""
+        user_id = authorize(actor, owner)
+        now = self._clock()
+        tasks = [
+            new_task(draft, user_id=user_id, now=now, task_id=self._new_id()) for draft in drafts
+        ]
+        with self._uow_factory() as uow:
+            for task in tasks:
+                uow.tasks.add(task)
+            uow.commit()
+        return tasks
+
+    def get(self, *, actor: str, task_id: uuid.UUID, owner: str | None = None) -> Task:
+        """One of the actor's tasks."""
+        user_id = authorize(actor, owner)
+        with self._uow_factory() as uow:
+            task = uow.tasks.get(user_id, task_id)
+        if task is None:
+            raise TaskNotFound()
+        return task
+
+    def list(self, *, actor: str, request: ListRequest, owner: str | None = None) -> Page:
+        """A page of the actor's tasks, filtered and sorted."""
+        user_id = authorize(actor, owner)
+        descending = request.descending
+        if descending is None:
+            descending = request.sort.descending_by_default
+        query = TaskQuery(
+            user_id=user_id,
+            now=self._clock(),
+            filter=request.filter,
+            sort=request.sort,
+            descending=descending,
+            limit=request.limit,
+            offset=request.offset,
+        )
+        if request.cursor is not None:
+            query = replace(query, after=decode_cursor(request.cursor, query))
+        with self._uow_factory() as uow:
+            return uow.tasks.list(query)
+
+    def update(
+        self,
+        *,
+        actor: str,
+        task_id: uuid.UUID,
+        changes: TaskChanges,
+        owner: str | None = None,
+        expected_version: int | None = None,
+    ) -> Task:
+        """Merge ``changes`` into a task; only the given fields change."""
+        user_id = authorize(actor, owner)
+        validate_changes(changes)
+
+        def change(repository: TaskRepository, task: Task, now: datetime) -> None:
+            previous_version = task.version
+            if apply_changes(task, changes, now=now):
+                repository.save(task, previous_version=previous_version)
+
+        return self._locked_write(user_id, task_id, expected_version, change)
+
+    def set_completed(
+        self,
+        *,
+        actor: str,
+        task_id: uuid.UUID,
+        completed: bool | None = None,
+        owner: str | None = None,
+        expected_version: int | None = None,
+    ) -> Task:
+        """Complete or reopen a task; ``completed=None`` toggles it."""
+        user_id = authorize(actor, owner)
+
+        def change(repository: TaskRepository, task: Task, now: datetime) -> None:
+            previous_version = task.version
+            if completed is None:
+                task.toggle_completion(now=now)
+            else:
+                task.set_completed(completed, now=now)
+            if task.finish_write(now=now):
+                repository.save(task, previous_version=previous_version)
+
+        return self._locked_write(user_id, task_id, expected_version, change)
+
+    def delete(
+        self,
+        *,
+        actor: str,
+        task_id: uuid.UUID,
+        owner: str | None = None,
+        expected_version: int | None = None,
+    ) -> None:
+        """Remove a task for good."""
+        user_id = authorize(actor, owner)
+
+        def remove(repository: TaskRepository, task: Task, _now: datetime) -> None:
+            repository.remove(task)
+
+        self._locked_write(user_id, task_id, expected_version, remove)
+
+    def stats(self, *, actor: str, owner: str | None = None) -> TaskStats:
+        """Counts by status and priority, and how many are overdue."""
+        user_id = authorize(actor, owner)
+        with self._uow_factory() as uow:
+            return uow.tasks.stats(user_id, now=self._clock())
+
+    def _locked_write(
+        self,
+        user_id: str,
+        task_id: uuid.UUID,
+        expected_version: int | None,
+        act: Callable[[TaskRepository, Task, datetime], None],
+    ) -> Task:
+        """Load and lock, check the version, act, commit; retry a lost race unless conditional."""
+        for attempt in range(WRITE_ATTEMPTS):
+            with self._uow_factory() as uow:
+                task = uow.tasks.get(user_id, task_id, for_update=True)
+                if task is None:
+                    raise TaskNotFound()
+                check_version(task, expected_version)
+                try:
+                    act(uow.tasks, task, self._clock())
+                except VersionConflict:
+                    if expected_version is not None or attempt == WRITE_ATTEMPTS - 1:
+                        raise
+                    continue
+                uow.commit()
+                return task
+        raise VersionConflict()  # pragma: no cover - the last attempt returns or raises
