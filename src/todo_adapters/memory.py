@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -17,7 +18,7 @@ from todo_core.errors import VersionConflict
 from todo_core.model import Task, TaskPriority, TaskStatus
 from todo_core.queries import Page, TaskQuery, TaskStats, page_from_rows
 
-TaskKey = tuple[str, uuid.UUID]
+TaskKey = uuid.UUID
 
 
 class InMemoryStore:
@@ -36,34 +37,40 @@ class InMemoryTaskRepository:
         self._undo: list[tuple[TaskKey, Task | None]] = []
 
     def add(self, task: Task) -> None:
-        key = (task.user_id, task.id)
+        key = task.id
         if key in self._store.tasks:
             raise ValueError(f"task {task.id} already exists")
         self._write(key, task.copy())
 
+    def add_many(self, tasks: Sequence[Task]) -> None:
+        for task in tasks:
+            self.add(task)
+
     def get(self, user_id: str, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
-        stored = self._store.tasks.get((user_id, task_id))
-        return stored.copy() if stored is not None else None
+        stored = self._store.tasks.get(task_id)
+        if stored is None or stored.user_id != user_id:
+            return None
+        return stored.copy()
 
     def save(self, task: Task, *, previous_version: int) -> None:
-        key = (task.user_id, task.id)
+        key = task.id
         stored = self._store.tasks.get(key)
-        if stored is None or stored.version != previous_version:
+        if stored is None or stored.user_id != task.user_id or stored.version != previous_version:
             raise VersionConflict()
         self._write(key, task.copy())
 
     def remove(self, task: Task) -> None:
-        key = (task.user_id, task.id)
+        key = task.id
         stored = self._store.tasks.get(key)
-        if stored is None or stored.version != task.version:
+        if stored is None or stored.user_id != task.user_id or stored.version != task.version:
             raise VersionConflict()
         self._write(key, None)
 
     def list(self, query: TaskQuery) -> Page:
         matching = [
             task
-            for (owner, _), task in self._store.tasks.items()
-            if owner == query.user_id and query.filter.matches(task, now=query.now)
+            for task in self._store.tasks.values()
+            if task.user_id == query.user_id and query.filter.matches(task, now=query.now)
         ]
         ordered = query.order(matching)
         if query.after is not None:
@@ -73,7 +80,7 @@ class InMemoryTaskRepository:
         return page_from_rows(query, [task.copy() for task in window], len(matching))
 
     def stats(self, user_id: str, *, now: datetime) -> TaskStats:
-        tasks = [task for (owner, _), task in self._store.tasks.items() if owner == user_id]
+        tasks = [task for task in self._store.tasks.values() if task.user_id == user_id]
 
         def count_status(status: TaskStatus) -> int:
             return sum(task.status is status for task in tasks)

@@ -46,6 +46,19 @@ _STATUS_RANK: Final = {status: index for index, status in enumerate(TaskStatus)}
 _PRIORITY_RANK: Final = {priority: index for index, priority in enumerate(TaskPriority)}
 
 
+#: Control characters (C0, DEL, C1) and lone surrogates, which no database can store.
+_FORBIDDEN_IN_TITLE: Final = frozenset({"Cc", "Cs"})
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a code point that is not valid UTF-8 (U+D800-U+DFFF)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def text_key(text: str) -> str:
     """Case-insensitive form used for title sorting and searching, in every adapter."""
     return text.casefold()
@@ -60,8 +73,10 @@ def clean_title(value: str) -> str:
         raise InvalidInput.single(
             "title", f"Title must be at most {TITLE_MAX_LENGTH} characters", kind="string_too_long"
         )
-    if any(unicodedata.category(char) == "Cc" for char in title):
-        raise InvalidInput.single("title", "Title must not contain control characters")
+    if any(unicodedata.category(char) in _FORBIDDEN_IN_TITLE for char in title):
+        raise InvalidInput.single(
+            "title", "Title must not contain control characters or lone surrogates"
+        )
     return title
 
 
@@ -77,6 +92,8 @@ def clean_description(value: str | None) -> str | None:
         )
     if "\x00" in value:
         raise InvalidInput.single("description", "Description must not contain NUL characters")
+    if has_lone_surrogate(value):
+        raise InvalidInput.single("description", "Description must not contain lone surrogates")
     return value
 
 
@@ -94,7 +111,7 @@ def clean_due_date(value: datetime | None) -> datetime | None:
 
 def clean_user_id(value: str) -> str:
     """An owner id is a non-empty string of at most 255 characters."""
-    if not value or len(value) > USER_ID_MAX_LENGTH or "\x00" in value:
+    if not value or len(value) > USER_ID_MAX_LENGTH or "\x00" in value or has_lone_surrogate(value):
         raise InvalidInput.single("user_id", "User id must be 1-255 characters without NUL")
     return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -16,6 +17,9 @@ class TaskRepository(Protocol):
 
     def add(self, task: Task) -> None:
         """Store a new task."""
+
+    def add_many(self, tasks: Sequence[Task]) -> None:
+        """Store many new tasks at once (batched where the storage allows)."""
 
     def get(self, user_id: str, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
         """A copy of the owner's task, or ``None``; ``for_update`` locks it until commit."""
@@ -40,7 +44,9 @@ class TaskRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: changes are kept only if ``commit`` is called before exit."""
 
-    tasks: TaskRepository
+    @property
+    def tasks(self) -> TaskRepository:
+        """The repository bound to this unit's transaction."""
 
     def __enter__(self) -> Self: ...
 

@@ -22,6 +22,8 @@ from todo_core.model import Task, TaskPriority, TaskStatus
 
 DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 100
+#: Real cursors stay far below this (even a 255-character non-ASCII title); longer is forged.
+MAX_CURSOR_LENGTH: Final = 8192
 
 SortValue = str | int | datetime | None
 
@@ -216,12 +218,16 @@ def encode_cursor(query: TaskQuery, position: Position) -> str:
 
 def decode_cursor(token: str, query: TaskQuery) -> Position:
     """Read a cursor back, refusing one that is corrupt or made for another query."""
+    if len(token) > MAX_CURSOR_LENGTH:
+        raise _bad_cursor("cursor is not valid")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         fingerprint, value, task_hex = json.loads(raw)
+        if not isinstance(task_hex, str):
+            raise TypeError("task id must be text")
         task_id = uuid.UUID(hex=task_hex)
         position = Position(_decode_value(value, query.sort), task_id)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise _bad_cursor("cursor is not valid") from None
     if fingerprint != query.fingerprint():
         raise _bad_cursor("cursor does not match this user, sort or filters")

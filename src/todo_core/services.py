@@ -9,12 +9,12 @@ task is indistinguishable from a missing one (``TaskNotFound``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from todo_core.changes import TaskChanges, TaskDraft, apply_changes, new_task, validate_changes
-from todo_core.errors import AccessDenied, TaskNotFound, VersionConflict
+from todo_core.errors import AccessDenied, InvalidInput, TaskNotFound, VersionConflict
 from todo_core.model import Task
 from todo_core.ports import TaskRepository, UnitOfWork
 from todo_core.queries import (
@@ -32,6 +32,8 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 #: Unconditional writes retry this often when a concurrent write wins the race.
 WRITE_ATTEMPTS = 5
+#: Bulk imports write this many tasks per statement.
+IMPORT_BATCH_SIZE = 500
 
 
 def utc_now() -> datetime:
@@ -88,17 +90,35 @@ class TaskService:
         return task
 
     def create_many(
-        self, *, actor: str, drafts: list[TaskDraft], owner: str | None = None
+        self,
+        *,
+        actor: str,
+        drafts: Sequence[TaskDraft],
+        owner: str | None = None,
+        batch_size: int = IMPORT_BATCH_SIZE,
+        on_progress: Callable[[int], None] | None = None,
     ) -> list[Task]:
-        """Add many tasks in one transaction: all are checked first, then all or none are stored."""
+        """Add many tasks in one transaction: every draft is checked first, then all are stored.
+
+        ``InvalidInput`` names the first bad draft by index (``[3].title``) and
+        nothing is written. ``on_progress`` hears how many were stored per batch.
+        """
         user_id = authorize(actor, owner)
         now = self._clock()
-        tasks = [
-            new_task(draft, user_id=user_id, now=now, task_id=self._new_id()) for draft in drafts
-        ]
+        tasks: list[Task] = []
+        for index, draft in enumerate(drafts):
+            try:
+                tasks.append(new_task(draft, user_id=user_id, now=now, task_id=self._new_id()))
+            except InvalidInput as error:
+                raise InvalidInput(
+                    [replace(e, field=f"[{index}].{e.field}") for e in error.errors]
+                ) from None
         with self._uow_factory() as uow:
-            for task in tasks:
-                uow.tasks.add(task)
+            for start in range(0, len(tasks), batch_size):
+                batch = tasks[start : start + batch_size]
+                uow.tasks.add_many(batch)
+                if on_progress is not None:
+                    on_progress(len(batch))
             uow.commit()
         return tasks
 
