@@ -1,0 +1,200 @@
+"""Engines, sessions and a readiness probe for PostgreSQL (psycopg2) and SQLite.
+
+PostgreSQL: a bare ``postgresql://`` or ``postgres://`` URL (the form Neon
+hands out) is pinned to psycopg2, which SQLAlchemy 2.1 would otherwise swap
+for psycopg 3. Query parameters such as Neon's ``sslmode=require`` and
+``channel_binding=require`` pass through to libpq untouched. The pool checks
+connections before use (``pool_pre_ping``) and recycles them well before
+Neon suspends an idle compute (5 minutes), so a database that went away and
+came back is used again without a restart. Each new connection is switched
+to UTC, so timestamps of any year 1-9999 read back unshifted.
+
+SQLite: WAL journal, a busy timeout and foreign keys on every connection.
+SQLAlchemy emits ``BEGIN`` itself (the pysqlite recipe of its documentation),
+and a unit of work that will write starts with ``BEGIN IMMEDIATE`` so that
+concurrent writers queue on the busy timeout instead of failing with
+"database is locked" when they upgrade a read lock.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+#: Execution option telling the SQLite ``begin`` hook the transaction will write.
+WRITE_INTENT: Final = "todo_write_intent"
+
+#: How long (seconds) a SQLite writer waits for another to finish.
+SQLITE_BUSY_TIMEOUT_SECONDS: Final = 30.0
+
+APPLICATION_NAME: Final = "todo-core"
+
+_POSTGRES_DRIVERS: Final = frozenset({"postgres", "postgresql", "postgresql+psycopg2"})
+_SQLITE_DRIVERS: Final = frozenset({"sqlite", "sqlite+pysqlite"})
+
+
+def _parse(url: str | URL) -> URL:
+    if isinstance(url, URL):
+        parsed = url
+    else:
+        text = url.strip()
+        if not text:
+            raise ValueError("Database URL is empty")
+        try:
+            parsed = make_url(text)
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "Database URL cannot be parsed; expected postgresql://user:password@host/db "
+                "or sqlite:///path/to/file.db"
+            ) from None
+    if parsed.drivername in _POSTGRES_DRIVERS:
+        return parsed.set(drivername="postgresql+psycopg2")
+    if parsed.drivername in _SQLITE_DRIVERS:
+        return parsed.set(drivername="sqlite+pysqlite")
+    raise ValueError(
+        f"Unsupported database backend {parsed.drivername!r}; "
+        "use postgresql:// (psycopg2) or sqlite://"
+    )
+
+
+def normalize_database_url(url: str | URL) -> str:
+    """The URL with its driver made explicit (``postgresql+psycopg2``, ``sqlite+pysqlite``).
+
+    Raises ``ValueError`` for a URL that cannot be parsed or names another backend.
+    """
+    return _parse(url).render_as_string(hide_password=False)
+
+
+def is_sqlite_memory(url: URL) -> bool:
+    """Whether a SQLite URL names an in-memory database."""
+    database = url.database or ""
+    return database in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
+def make_engine(
+    url: str | URL,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_recycle: int = 240,
+    pool_timeout: float = 10,
+    connect_timeout: int = 5,
+    pool_pre_ping: bool = True,
+    echo: bool = False,
+) -> Engine:
+    """An engine for ``url``, configured as the module docstring describes."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(
+            parsed,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_recycle=pool_recycle,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=pool_pre_ping,
+            echo=echo,
+        )
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = connect_timeout
+    if "application_name" not in parsed.query:
+        connect_args["application_name"] = APPLICATION_NAME
+    engine = create_engine(
+        parsed,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_recycle=pool_recycle,
+        pool_timeout=pool_timeout,
+        pool_pre_ping=pool_pre_ping,
+        echo=echo,
+        connect_args=connect_args,
+    )
+    event.listen(engine, "connect", _postgres_on_connect)
+    return engine
+
+
+def _postgres_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    """Read and write timestamps in UTC whatever the server's default time zone.
+
+    A session-level ``SET`` that PgBouncer (Neon's pooler) tracks and replays
+    on every server connection it hands this client.
+    """
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    finally:
+        cursor.close()
+        dbapi_connection.autocommit = autocommit
+
+
+def _sqlite_engine(
+    url: URL,
+    *,
+    pool_size: int,
+    max_overflow: int,
+    pool_recycle: int,
+    pool_timeout: float,
+    pool_pre_ping: bool,
+    echo: bool,
+) -> Engine:
+    connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+    if is_sqlite_memory(url):
+        # One connection shared by every session: a private in-memory database
+        # for scripts and single-threaded tests (no concurrency).
+        engine = create_engine(url, poolclass=StaticPool, connect_args=connect_args, echo=echo)
+    else:
+        engine = create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_recycle=pool_recycle,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=pool_pre_ping,
+            echo=echo,
+            connect_args=connect_args,
+        )
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # SQLAlchemy, not pysqlite, decides when transactions begin (see _sqlite_on_begin).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    if connection.get_execution_options().get(WRITE_INTENT):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for units of work: nothing expires on commit, nothing flushes by itself."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def database_is_reachable(engine: Engine) -> bool:
+    """A cheap ``SELECT 1`` for a readiness probe; ``False`` on any failure, never raises."""
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,83 @@
+"""The explicit mapping between the domain's ``Task`` and the stored row.
+
+Two shapes of row: a plain mapping of column values (what Core statements
+write and read on the hot paths) and a ``TaskRow`` instance. Derived columns
+(``title_key``, ``description_key``, the ranks) are computed here, once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from todo_adapters.sql.rows import TaskRow
+from todo_core.model import Task, TaskPriority, TaskStatus, text_key
+
+#: Every column name, in table order.
+COLUMNS: tuple[str, ...] = tuple(TaskRow.model_fields)
+
+#: Columns a write of an existing task never changes.
+IMMUTABLE_COLUMNS = frozenset({"id", "user_id", "created_at"})
+
+
+def values_from_task(task: Task) -> dict[str, Any]:
+    """Every column of the row that stores ``task``."""
+    return {
+        "id": task.id,
+        "user_id": task.user_id,
+        "title": task.title,
+        "title_key": text_key(task.title),
+        "description": task.description,
+        "description_key": text_key(task.description) if task.description is not None else None,
+        "status": task.status.value,
+        "status_rank": task.status.rank,
+        "priority": task.priority.value,
+        "priority_rank": task.priority.rank,
+        "due_date": task.due_date,
+        "completed_at": task.completed_at,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "version": task.version,
+    }
+
+
+def task_from_values(values: Mapping[Any, Any]) -> Task:
+    """The task a row's column values describe (derived columns are ignored)."""
+    task_id = values["id"]
+    return Task(
+        id=task_id if isinstance(task_id, uuid.UUID) else uuid.UUID(str(task_id)),
+        user_id=str(values["user_id"]),
+        title=str(values["title"]),
+        description=values["description"],
+        status=TaskStatus(values["status"]),
+        priority=TaskPriority(values["priority"]),
+        due_date=_moment(values["due_date"]),
+        completed_at=_moment(values["completed_at"]),
+        created_at=_required_moment(values["created_at"]),
+        updated_at=_required_moment(values["updated_at"]),
+        version=int(values["version"]),
+    )
+
+
+def row_from_task(task: Task) -> TaskRow:
+    """A ``TaskRow`` holding ``task`` (for ORM-style use and tests)."""
+    return TaskRow(**values_from_task(task))
+
+
+def task_from_row(row: TaskRow) -> Task:
+    """The task a ``TaskRow`` holds."""
+    return task_from_values({column: getattr(row, column) for column in COLUMNS})
+
+
+def _moment(value: object) -> datetime | None:
+    if value is None:
+        return None
+    return _required_moment(value)
+
+
+def _required_moment(value: object) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise TypeError("stored timestamps are read back as aware datetimes")
+    return value

@@ -1,0 +1,115 @@
+"""The SQL of everything but the listing: read one, write, delete, count.
+
+Statements are built once and take their values as parameters, so
+SQLAlchemy's compiled cache serves every call.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from functools import cache
+from typing import Any, Final, TypeAlias
+
+from sqlalchemy import Delete, Insert, Select, Update, and_, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from todo_adapters.sql.mapper import COLUMNS, IMMUTABLE_COLUMNS
+from todo_adapters.sql.rows import tasks_table
+from todo_core.model import TaskPriority, TaskStatus
+
+#: A SELECT of any columns.
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+
+#: Parameters naming the row a write expects (kept apart from the column names).
+MATCH_ID: Final = "match_id"
+MATCH_USER_ID: Final = "match_user_id"
+MATCH_VERSION: Final = "match_version"
+
+#: Prefix of the parameters carrying an update's new column values.
+NEW_PREFIX: Final = "new_"
+
+#: Columns an update writes.
+MUTABLE_COLUMNS: Final = tuple(name for name in COLUMNS if name not in IMMUTABLE_COLUMNS)
+
+COMPLETED: Final = TaskStatus.COMPLETED.value
+
+
+@cache
+def get_statement(*, for_update: bool) -> AnySelect:
+    """One owner's task by id; ``FOR UPDATE`` locks it (PostgreSQL; SQLite ignores it)."""
+    table = tasks_table()
+    statement = select(*table.c).where(
+        table.c.id == bindparam(MATCH_ID), table.c.user_id == bindparam(MATCH_USER_ID)
+    )
+    return statement.with_for_update() if for_update else statement
+
+
+@cache
+def insert_statement(dialect_name: str, *, returning_ids: bool) -> Insert:
+    """``INSERT ... ON CONFLICT (id) DO NOTHING``: a duplicate is reported, never aborts.
+
+    With ``returning_ids`` the inserted ids come back, so a batch can tell
+    whether every row went in (``rowcount`` of a batch is not reliable).
+    """
+    table = tasks_table()
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect_name == "postgresql":
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=[table.c.id])
+    elif dialect_name == "sqlite":
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=[table.c.id])
+    else:  # pragma: no cover - make_engine accepts only these two
+        raise ValueError(f"unsupported dialect {dialect_name!r}")
+    return statement.returning(table.c.id) if returning_ids else statement
+
+
+@cache
+def update_statement() -> Update:
+    """Write every changeable column if the row is still at the expected version."""
+    table = tasks_table()
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam(MATCH_ID),
+            table.c.user_id == bindparam(MATCH_USER_ID),
+            table.c.version == bindparam(MATCH_VERSION),
+        )
+        .values({name: bindparam(NEW_PREFIX + name) for name in MUTABLE_COLUMNS})
+    )
+
+
+@cache
+def delete_statement() -> Delete:
+    """Delete the row if it is still at the expected version."""
+    table = tasks_table()
+    return delete(table).where(
+        table.c.id == bindparam(MATCH_ID),
+        table.c.user_id == bindparam(MATCH_USER_ID),
+        table.c.version == bindparam(MATCH_VERSION),
+    )
+
+
+def match_parameters(
+    user_id: str, task_id: uuid.UUID, version: int | None = None
+) -> dict[str, Any]:
+    """The parameters naming the row a statement addresses."""
+    parameters: dict[str, Any] = {MATCH_ID: task_id, MATCH_USER_ID: user_id}
+    if version is not None:
+        parameters[MATCH_VERSION] = version
+    return parameters
+
+
+def stats_statement(user_id: str, *, now: datetime) -> AnySelect:
+    """Counts of ``TaskStats`` over one owner's tasks, in one aggregate."""
+    c = tasks_table().c
+    overdue = and_(c.due_date < now, c.status != COMPLETED)
+    counts = [func.count().label("total")]
+    counts += [
+        func.count().filter(c.status == status.value).label(status.value) for status in TaskStatus
+    ]
+    counts.append(func.count().filter(overdue).label("overdue"))
+    counts += [
+        func.count().filter(c.priority == priority.value).label(priority.value)
+        for priority in TaskPriority
+    ]
+    return select(*counts).where(c.user_id == user_id)
