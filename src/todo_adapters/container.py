@@ -1,0 +1,94 @@
+"""The dependency-injector container: one place that builds the services from the settings.
+
+It imports no web framework, so a script or the CLI builds exactly the
+services the HTTP app uses (``Container().task_service()``). Nothing is built
+until a provider is called.
+
+Tests swap the storage under the real use cases by overriding the lowest
+provider: ``container.unit_of_work.override(providers.Factory(InMemoryUnitOfWork, store))``
+(``task_service`` holds ``unit_of_work.provider``, so it follows the override).
+
+The HTTP adapter's modules are named as strings in ``wiring_config`` (this
+package must not import ``todo_http``); ``auto_wire`` is off so that building
+a container never imports FastAPI, and ``todo_http.app.create_app`` calls
+``container.wire()``.
+"""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+from sqlalchemy import Engine
+
+from todo_adapters.jwt import TokenVerifier
+from todo_adapters.settings import Settings, load_settings
+from todo_adapters.sql import (
+    SqlUnitOfWork,
+    database_is_reachable,
+    make_engine,
+    make_session_factory,
+)
+from todo_core.services import TaskService, utc_now
+
+HTTP_MODULES = (
+    "todo_http.deps",
+    "todo_http.body",
+    "todo_http.routes",
+    "todo_http.health",
+)
+
+
+def engine_from(settings: Settings) -> Engine:
+    """The SQLAlchemy engine with the pool settings."""
+    return make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_recycle=settings.db_pool_recycle_seconds,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        connect_timeout=settings.db_connect_timeout_seconds,
+    )
+
+
+def token_verifier_from(settings: Settings) -> TokenVerifier:
+    """HS256 with the shared secret and/or the JWKS, as configured."""
+    secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret is not None else None
+    return TokenVerifier(
+        secret=secret,
+        jwks_url=settings.jwks_url,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        leeway_seconds=settings.jwt_leeway_seconds,
+        jwks_timeout_seconds=settings.jwks_timeout_seconds,
+    )
+
+
+def verification_may_block(settings: Settings) -> bool:
+    """Whether verifying a token may wait on the network (a JWKS fetch).
+
+    HS256 verification is pure computation and cheap enough for the event
+    loop; with a JWKS an unknown ``kid`` triggers a fetch, so the HTTP
+    adapter runs verification in the threadpool.
+    """
+    return settings.jwks_url is not None
+
+
+class Container(containers.DeclarativeContainer):
+    """Settings -> engine -> sessions -> unit of work -> use cases; settings -> token verifier."""
+
+    wiring_config = containers.WiringConfiguration(
+        modules=list(HTTP_MODULES), auto_wire=False, warn_unresolved=True
+    )
+
+    settings = providers.ThreadSafeSingleton(load_settings)
+    clock = providers.Object(utc_now)
+
+    engine = providers.ThreadSafeSingleton(engine_from, settings)
+    session_factory = providers.ThreadSafeSingleton(make_session_factory, engine)
+    unit_of_work = providers.Factory(SqlUnitOfWork, session_factory)
+    task_service = providers.ThreadSafeSingleton(
+        TaskService, uow_factory=unit_of_work.provider, clock=clock
+    )
+    database_reachable = providers.Callable(database_is_reachable, engine)
+
+    token_verifier = providers.ThreadSafeSingleton(token_verifier_from, settings)
+    token_verification_may_block = providers.ThreadSafeSingleton(verification_may_block, settings)

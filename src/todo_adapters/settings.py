@@ -1,0 +1,155 @@
+"""Configuration from the environment (and a ``.env`` file), checked once at startup.
+
+Nothing is read at import time: ``load_settings()`` (or the container's
+``settings`` provider) builds the object. Every problem is reported on a line
+of its own, naming the variable and never showing a secret, so a server that
+refuses to start says why in words an operator can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Annotated, Any, Final, Literal, Self
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import model_validator as _model_validator
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+#: HS256 secrets shorter than this are refused (RFC 7518 section 3.2: key >= hash size).
+MIN_SECRET_BYTES: Final = 32
+
+DEFAULT_DATABASE_URL: Final = "sqlite:///./todo.db"
+DEFAULT_CORS_ORIGINS: Final = ("http://localhost:3000",)
+
+_LOG_LEVELS: Final = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class SettingsError(ValueError):
+    """The configuration is unusable; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def _problem(message: str) -> PydanticCustomError:
+    return PydanticCustomError("settings", message)
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; environment variable names are the upper-case field names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
+        populate_by_name=True,
+        hide_input_in_errors=True,
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    jwt_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("JWT_SECRET", "BETTER_AUTH_SECRET")
+    )
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: float = Field(default=30, ge=0, allow_inf_nan=False)
+    jwks_timeout_seconds: float = Field(default=5, gt=0, allow_inf_nan=False)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = DEFAULT_CORS_ORIGINS
+    max_body_bytes: int = Field(default=65536, ge=1)
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_recycle_seconds: int = Field(default=240, ge=-1)
+    db_pool_timeout_seconds: float = Field(default=10, gt=0, allow_inf_nan=False)
+    db_connect_timeout_seconds: int = Field(default=5, ge=1)
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_parses(cls, value: str) -> str:
+        text = value.strip()
+        try:
+            make_url(text)
+        except (ArgumentError, ValueError):
+            raise _problem(
+                "cannot be parsed; expected postgresql://user:password@host/db "
+                "or sqlite:///path/to/file.db"
+            ) from None
+        return text
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _secret_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        size = len(value.get_secret_value().encode("utf-8"))
+        if size < MIN_SECRET_BYTES:
+            raise _problem(f"must be at least {MIN_SECRET_BYTES} bytes, got {size}")
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            origins = tuple(str(item).strip().rstrip("/") for item in value)
+            origins = tuple(origin for origin in origins if origin)
+            if "*" in origins:
+                raise _problem("must list explicit origins; '*' is not allowed with credentials")
+            return origins
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in _LOG_LEVELS:
+            raise _problem(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return level
+
+    @_model_validator(mode="after")
+    def _some_way_to_verify_tokens(self) -> Self:
+        if self.jwt_secret is None and self.jwks_url is None:
+            raise _problem(
+                "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens"
+            )
+        return self
+
+    @property
+    def log_level_number(self) -> int:
+        """The level as the ``logging`` module's number."""
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def load_settings(**values: Any) -> Settings:
+    """Read the settings, or raise ``SettingsError`` with one line per problem.
+
+    Keyword arguments win over the environment (tests and scripts use them);
+    ``_env_file=None`` ignores the ``.env`` file.
+    """
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        raise SettingsError(
+            [_describe(item) for item in error.errors(include_input=False)]
+        ) from None
+
+
+def _describe(item: Any) -> str:
+    location = item.get("loc") or ()
+    message = str(item.get("msg", "is invalid"))
+    if not location:
+        return message
+    name = str(location[0]).upper()
+    if name == "JWT_SECRET":
+        name = "JWT_SECRET (or BETTER_AUTH_SECRET)"
+    return f"{name}: {message}"

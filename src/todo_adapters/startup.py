@@ -1,0 +1,58 @@
+"""Checks made once before serving, so a misconfigured server refuses to start in words.
+
+Settings problems are reported one line each; an unreachable PostgreSQL is
+retried with backoff for a bounded time, because a Neon compute that was
+suspended takes a few seconds to wake up.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Final, Protocol
+
+from sqlalchemy.engine import Engine
+
+from todo_adapters.settings import Settings, SettingsError
+from todo_adapters.sql import database_is_reachable
+
+#: How long start-up waits for the database before giving up.
+DATABASE_WAIT_SECONDS: Final = 60.0
+_FIRST_DELAY: Final = 0.5
+_MAX_DELAY: Final = 8.0
+
+
+class ConfigurationError(Exception):
+    """The service cannot start; the message says why, one problem per line."""
+
+
+class _Services(Protocol):
+    def settings(self) -> Settings: ...
+
+    def engine(self) -> Engine: ...
+
+
+def preflight(
+    container: _Services,
+    *,
+    report: Callable[[str], None],
+    wait_seconds: float = DATABASE_WAIT_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Settings:
+    """Validate settings and wait for the database; raise ``ConfigurationError`` if hopeless."""
+    try:
+        settings = container.settings()
+    except SettingsError as error:
+        raise ConfigurationError("\n".join(error.problems)) from None
+    engine = container.engine()
+    deadline = monotonic() + wait_seconds
+    delay = _FIRST_DELAY
+    while not database_is_reachable(engine):
+        where = engine.url.render_as_string(hide_password=True)
+        if monotonic() + delay > deadline:
+            raise ConfigurationError(f"DATABASE_URL: cannot reach {where} (gave up after retrying)")
+        report(f"database {where} is not reachable yet; retrying in {delay:.1f} s")
+        sleep(delay)
+        delay = min(delay * 2, _MAX_DELAY)
+    return settings

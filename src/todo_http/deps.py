@@ -1,0 +1,49 @@
+"""The ``Annotated`` dependencies handlers declare, wired to the container.
+
+``Provide`` here is dependency-injector's marker with an ``async`` call:
+FastAPI then resolves the marker in the event loop instead of sending a
+no-op to the threadpool for every injected service of every request
+(``@inject`` swaps the marker for the provided object either way).
+
+The principal is one dependency (``BearerAuthentication``, which is also the
+OpenAPI security scheme); the verifier it needs is injected by
+``_verification`` with default markers rather than as FastAPI
+sub-dependencies, because every FastAPI dependency costs a resolution pass
+on every request.
+"""
+
+from typing import TYPE_CHECKING, Annotated
+
+from dependency_injector import wiring
+from dependency_injector.wiring import inject
+from fastapi import Depends
+
+from todo_adapters.container import Container
+from todo_adapters.jwt import TokenVerifier
+from todo_core.services import TaskService
+from todo_http.auth import BearerAuthentication, Principal
+
+if TYPE_CHECKING:
+    Provide = wiring.Provide
+else:
+
+    class Provide(wiring.Provide):
+        """``wiring.Provide`` that FastAPI awaits inline (see the module docstring)."""
+
+        async def __call__(self) -> "Provide":
+            return self
+
+
+@inject
+def _verification(
+    verifier: TokenVerifier = Provide[Container.token_verifier],
+    may_block: bool = Provide[Container.token_verification_may_block],
+) -> tuple[TokenVerifier, bool]:
+    return verifier, may_block
+
+
+#: 401 unless the bearer token is valid; 403 if the path names another user.
+BEARER = BearerAuthentication(resolve=_verification)
+
+CurrentPrincipal = Annotated[Principal, Depends(BEARER)]
+TaskServiceDep = Annotated[TaskService, Depends(Provide[Container.task_service])]

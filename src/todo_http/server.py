@@ -1,0 +1,54 @@
+"""Serve the API with uvicorn after checking the configuration (``todo serve``, ``-m todo_http``).
+
+The configuration is checked first (settings, token verifier, and the
+database, waited for a while as a suspended Neon compute needs) so that a
+server that cannot start says why on one line per problem. uvicorn gets the
+app *factory* (``todo_http.app:create_app``), so every worker process builds
+its own app, container and connection pool.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Final
+
+import uvicorn
+
+from todo_adapters.container import Container
+from todo_adapters.settings import Settings
+from todo_adapters.startup import ConfigurationError, preflight
+from todo_http.logs import logging_config
+
+APP_FACTORY: Final = "todo_http.app:create_app"
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def check_configuration(container: Container | None = None) -> Settings:
+    """Settings, token verifier and database, or ``ConfigurationError`` saying what is wrong."""
+    container = container if container is not None else Container()
+    try:
+        settings = preflight(container, report=_say)
+        container.token_verifier()
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+    container.engine().dispose()  # the app builds its own container, pool included
+    return settings
+
+
+def serve(*, host: str, port: int, workers: int = 1, reload: bool = False) -> None:
+    """Check the configuration, then serve until interrupted (one request log line each)."""
+    settings = check_configuration()
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+        access_log=False,  # todo_http.request_log writes the one line per request
+        proxy_headers=True,
+        log_config=logging_config(level=settings.log_level, log_format=settings.log_format),
+    )

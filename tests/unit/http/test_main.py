@@ -1,0 +1,78 @@
+"""``python -m todo_http``: checks the configuration, then serves the app factory with uvicorn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import uvicorn
+
+from tests.unit.http.support import SECRET
+from todo_http import __main__ as entry
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+
+    def fake_run(app: str, **options: Any) -> None:
+        calls.append({"app": app, **options})
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.chdir("/")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("LOG_LEVEL", "INFO")
+    return calls
+
+
+def test_it_serves_the_app_factory_with_the_given_host_port_and_workers(
+    served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("LOG_FORMAT", "json")
+
+    status = entry.main(["--host", "0.0.0.0", "--port", "9000", "--workers", "3"])
+
+    [call] = served
+    assert status == 0
+    assert call["app"] == "todo_http.app:create_app"
+    assert call["factory"] is True
+    assert (call["host"], call["port"], call["workers"]) == ("0.0.0.0", 9000, 3)
+    assert "JsonFormatter" in str(call["log_config"]["formatters"])
+    assert call["access_log"] is False  # todo_http.request_log writes the request lines
+
+
+def test_it_refuses_to_start_when_the_jwks_url_is_not_http(
+    served: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("JWKS_URL", "ftp://keys.example/jwks")
+
+    assert entry.main([]) == 2
+    assert served == []
+    assert "JWKS URL" in capsys.readouterr().err
+
+
+def test_it_refuses_to_start_with_a_bad_configuration_and_says_why_on_one_line(
+    served: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("JWT_SECRET", "BETTER_AUTH_SECRET", "JWKS_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+    status = entry.main([])
+
+    assert status == 2
+    assert served == []
+    assert capsys.readouterr().err.strip().count("\n") == 0
+
+
+def test_it_refuses_a_bad_port(
+    served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+
+    assert entry.main(["--port", "0"]) == 2
+    assert served == []
