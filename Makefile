@@ -4,10 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-SRC := src tests
+SRC := src tests bench examples scripts
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt lock bench clean
+.PHONY: help install run test test-tools lint fmt lock bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -22,11 +22,20 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP) ## create .venv and install the locked dependencies
 
-run: install ## serve the API on 127.0.0.1:8000 (SQLite by default)
-	$(BIN)/python -m todo_http.devserver
+run: install ## write .env once, migrate, serve the API on 127.0.0.1:8000 (SQLite by default)
+	$(BIN)/todo dev --host 127.0.0.1 --port 8000
 
-test: install ## run the whole test suite
+test: install ## run the whole test suite (PostgreSQL tests need a server or pg_ctl)
+	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || $(MAKE) --no-print-directory test-tools
 	$(BIN)/python -m pytest
+
+test-tools: ## install PgBouncer (Debian package) for the transaction-pooling tests
+	@sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	{ $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null; } \
+	  || echo "warning: could not install pgbouncer; its tests skip (and fail under CI=true)"
+
+bench: install ## benchmark through the hexagon against a minimal floor (~11 min; BENCH_ARGS=--quick)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: install ## ruff, mypy strict and the import contracts
 	$(BIN)/ruff check $(SRC)

@@ -1,0 +1,1 @@
+"""The ``todo`` command: a driving adapter beside HTTP that calls the same use cases."""

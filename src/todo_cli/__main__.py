@@ -1,0 +1,5 @@
+"""``python -m todo_cli`` is the ``todo`` command."""
+
+from todo_cli.main import main
+
+main()
