@@ -17,7 +17,8 @@ from typing import Any, Final
 from todo_core.changes import TaskDraft, new_task
 from todo_core.errors import FieldError, InvalidInput
 from todo_core.model import Task, TaskPriority, TaskStatus
-from todo_core.timestamps import format_timestamp, parse_timestamp
+from todo_core.timestamps import parse_timestamp
+from todo_http.presenters import task_document
 
 CSV_FIELDS: Final = (
     "id",
@@ -37,25 +38,8 @@ _FALSE: Final = frozenset({"false", "0", "no"})
 
 
 def task_to_dict(task: Task) -> dict[str, Any]:
-    """The task exactly as the HTTP API shows it."""
-    return {
-        "id": str(task.id),
-        "user_id": task.user_id,
-        "title": task.title,
-        "description": task.description,
-        "status": task.status.value,
-        "priority": task.priority.value,
-        "due_date": _stamp(task.due_date),
-        "completed": task.completed,
-        "completed_at": _stamp(task.completed_at),
-        "created_at": format_timestamp(task.created_at),
-        "updated_at": format_timestamp(task.updated_at),
-        "version": task.version,
-    }
-
-
-def _stamp(moment: datetime | None) -> str | None:
-    return format_timestamp(moment) if moment is not None else None
+    """The task exactly as the HTTP API shows it (the API's own presenter)."""
+    return task_document(task)
 
 
 def write_json(tasks: Iterable[Task]) -> str:
