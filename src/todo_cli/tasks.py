@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from starlette.datastructures import QueryParams
 
 from todo_cli.context import CliContext
 from todo_cli.formats import FileFormatError, drafts_from_rows, read_rows, write_csv, write_json
-from todo_cli.listing import list_request
 from todo_cli.render import print_json, print_page, print_task
 from todo_core.changes import UNSET, TaskChanges, TaskDraft, Unset
 from todo_core.errors import TodoError
@@ -20,6 +20,7 @@ from todo_core.model import TaskPriority, TaskStatus
 from todo_core.queries import MAX_LIMIT
 from todo_core.services import ListRequest
 from todo_core.timestamps import parse_timestamp
+from todo_http.listing import parse_listing
 
 #: Files with at least this many rows get a progress bar.
 PROGRESS_THRESHOLD = 1000
@@ -68,8 +69,8 @@ def add_task(
 
 @tasks_group.command(name="list")
 @user_option
-@click.option("--status", "statuses", multiple=True, help="Repeat or comma-separate; 'all'.")
-@click.option("--priority", "priorities", multiple=True, help="Repeat or comma-separate; 'all'.")
+@click.option("--status", multiple=True, help="Repeat or comma-separate; 'all'.")
+@click.option("--priority", multiple=True, help="Repeat or comma-separate; 'all'.")
 @click.option("--completed/--not-completed", default=None)
 @click.option("--search", "-q", help="Case-insensitive text in title or description.")
 @click.option("--due-after", help="Due on or after this time.")
@@ -83,9 +84,22 @@ def add_task(
 @json_option
 @pass_cli
 def list_tasks(cli: CliContext, /, user: str, as_json: bool, **options: Any) -> None:
-    """List tasks with the API's filters, sort and paging."""
-    page = cli.tasks.list(actor=user, request=list_request(**options))
+    """List tasks with the API's filters, sort and paging (parsed by the API's own rules)."""
+    page = cli.tasks.list(actor=user, request=parse_listing(QueryParams(query_pairs(options))))
     print_page(page, as_json=as_json)
+
+
+def query_pairs(options: dict[str, Any]) -> list[tuple[str, str]]:
+    """The options as the API's query parameters (``--not-completed`` is ``completed=false``)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in options.items():
+        values = value if isinstance(value, tuple) else (value,)
+        for item in values:
+            if item is None:
+                continue
+            text = str(item).lower() if isinstance(item, bool) else str(item)
+            pairs.append((name, text))
+    return pairs
 
 
 @tasks_group.command(name="show")
