@@ -26,7 +26,6 @@ from bench.database import bench_database
 from todo_adapters.sql import (
     SqlUnitOfWork,
     make_engine,
-    make_session_factory,
     upgrade_database,
 )
 from todo_core.changes import TaskChanges, TaskDraft
@@ -71,8 +70,7 @@ def capture(url: str, user_prefix: str = "capture-") -> dict[str, list[tuple[str
     engine = make_engine(url, pool_size=1, max_overflow=0)
     try:
         upgrade_database(engine)
-        sessions = make_session_factory(engine)
-        service = TaskService(uow_factory=lambda: SqlUnitOfWork(sessions))
+        service = TaskService(uow_factory=lambda: SqlUnitOfWork(engine))
         user = f"{user_prefix}{uuid.uuid4().hex[:8]}"
         service.create_many(
             actor=user, drafts=[TaskDraft(title=f"seed {n} foo") for n in range(30)]

@@ -25,13 +25,12 @@ def unit_of_work_factory(url: str | None) -> UnitOfWorkFactory:
     from todo_adapters.sql import (  # noqa: PLC0415 - only needed with a URL
         SqlUnitOfWork,
         make_engine,
-        make_session_factory,
         upgrade_database,
     )
 
     upgrade_database(url)
-    sessions = make_session_factory(make_engine(url))
-    return lambda: SqlUnitOfWork(sessions)
+    engine = make_engine(url)
+    return lambda: SqlUnitOfWork(engine)
 
 
 def main(url: str | None = None) -> None:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -34,13 +34,11 @@ from sqlalchemy.pool import NullPool
 from todo_adapters.sql import (
     SqlUnitOfWork,
     make_engine,
-    make_session_factory,
     normalize_database_url,
     upgrade_database,
 )
 from todo_core.changes import TaskChanges
 from todo_core.model import TaskStatus
-from todo_core.ports import UnitOfWork
 from todo_core.queries import Position, SortField, TaskFilter, TaskQuery
 from todo_core.services import ListRequest, TaskService
 
@@ -216,9 +214,8 @@ def main() -> int:
 
 def run(engine: Engine, *, heavy: int) -> None:
     """Drive the real use cases and explain what they send."""
-    session_factory = make_session_factory(engine)
     service = TaskService(
-        uow_factory=lambda: cast(UnitOfWork, SqlUnitOfWork(session_factory)),
+        uow_factory=lambda: SqlUnitOfWork(engine),
         clock=lambda: NOW,
     )
     first = service.list(actor=HEAVY_USER, request=ListRequest())
@@ -235,7 +232,7 @@ def run(engine: Engine, *, heavy: int) -> None:
     deep_query = TaskQuery(user_id=HEAVY_USER, now=NOW, after=Position(deep.created_at, deep.id))
 
     def deep_page() -> None:
-        with SqlUnitOfWork(session_factory) as uow:
+        with SqlUnitOfWork(engine) as uow:
             uow.tasks.list(deep_query)
 
     cases: list[tuple[str, Callable[[], object]]] = [

@@ -25,7 +25,6 @@ from todo_adapters.sql import (
     SqlUnitOfWork,
     database_is_reachable,
     make_engine,
-    make_session_factory,
 )
 from todo_core.services import TaskService, utc_now
 
@@ -73,7 +72,7 @@ def verification_may_block(settings: Settings) -> bool:
 
 
 class Container(containers.DeclarativeContainer):
-    """Settings -> engine -> sessions -> unit of work -> use cases; settings -> token verifier."""
+    """Settings -> engine -> unit of work -> use cases; settings -> token verifier."""
 
     wiring_config = containers.WiringConfiguration(
         modules=list(HTTP_MODULES), auto_wire=False, warn_unresolved=True
@@ -83,8 +82,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Object(utc_now)
 
     engine = providers.ThreadSafeSingleton(engine_from, settings)
-    session_factory = providers.ThreadSafeSingleton(make_session_factory, engine)
-    unit_of_work = providers.Factory(SqlUnitOfWork, session_factory)
+    unit_of_work = providers.Factory(SqlUnitOfWork, engine)
     task_service = providers.ThreadSafeSingleton(
         TaskService, uow_factory=unit_of_work.provider, clock=clock
     )

@@ -23,7 +23,7 @@ from tests.integration.postgres import (
     skip_or_fail,
     temporary_database,
 )
-from todo_adapters.sql import SqlUnitOfWork, make_engine, make_session_factory, upgrade_database
+from todo_adapters.sql import SqlUnitOfWork, make_engine, upgrade_database
 from todo_core.ports import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -31,8 +31,7 @@ UowFactory = Callable[[], UnitOfWork]
 
 def sql_uow_factory(engine: Engine) -> UowFactory:
     """Fresh ``SqlUnitOfWork``s over ``engine``, one per call (as the DI container builds)."""
-    session_factory = make_session_factory(engine)
-    return lambda: SqlUnitOfWork(session_factory)
+    return lambda: SqlUnitOfWork(engine)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,11 @@
-"""How many statements each use case sends to PostgreSQL (counted at the cursor)."""
+"""How many statements each use case sends to PostgreSQL.
+
+Counted twice: at the cursor (SQLAlchemy's ``before_cursor_execute`` and
+``commit`` events) and on the wire, through a proxy that reads what psycopg2
+actually sends, including what SQLAlchemy never sees (psycopg2's own
+``BEGIN``) and the pool's pre-ping (``PING``, once per use case). Reads open
+no transaction; writes are one transaction.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +16,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
 
 from tests.integration.conftest import sql_uow_factory
-from tests.support.builders import fresh_user_id
+from tests.support.builders import fresh_user_id, make_task
 from tests.support.clock import FakeClock
+from tests.support.pg_wire import WireLog
+from tests.support.tcp_proxy import TcpProxy
+from todo_adapters.sql import SqlUnitOfWork, make_engine
 from todo_core.changes import TaskChanges, TaskDraft
 from todo_core.errors import TaskNotFound, VersionConflict
 from todo_core.model import TaskPriority
@@ -24,27 +35,46 @@ pytestmark = pytest.mark.postgres
 
 @dataclass
 class Traffic:
-    """Statements and commits seen on an engine while recording."""
+    """Statements and commits seen on an engine while recording, and the wire's log."""
 
+    wire: WireLog
     statements: list[str] = field(default_factory=list)
     commits: int = 0
     recording: bool = False
+    sent: list[str] = field(default_factory=list)
 
-    def measure(self, action: Callable[[], Any]) -> tuple[int, int]:
-        """Run ``action``; return (statements, commits) it caused."""
+    def measure(self, action: Callable[[], Any]) -> tuple[int, int, str]:
+        """Run ``action``; return (statements, commits, the wire's kinds) it caused."""
         self.statements.clear()
         self.commits = 0
+        self.wire.clear()
         self.recording = True
         try:
             action()
         finally:
             self.recording = False
-        return len(self.statements), self.commits
+            self.sent = self.wire.snapshot()
+        return len(self.statements), self.commits, " ".join(self.sent)
 
 
 @pytest.fixture
-def traffic(postgres_engine: Engine) -> Iterator[Traffic]:
-    seen = Traffic()
+def wire() -> WireLog:
+    return WireLog()
+
+
+@pytest.fixture
+def wired_engine(postgres_url: str, wire: WireLog) -> Iterator[Engine]:
+    """An engine (``make_engine``, pre-ping on) whose connections go through a tapped proxy."""
+    target = make_url(postgres_url)
+    with TcpProxy(target.host or "127.0.0.1", target.port or 5432, tap=wire.stream) as proxy:
+        engine = make_engine(proxy.through(postgres_url))
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def traffic(wired_engine: Engine, wire: WireLog) -> Iterator[Traffic]:
+    seen = Traffic(wire)
 
     def on_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if seen.recording:
@@ -54,16 +84,16 @@ def traffic(postgres_engine: Engine) -> Iterator[Traffic]:
         if seen.recording:
             seen.commits += 1
 
-    event.listen(postgres_engine, "before_cursor_execute", on_statement)
-    event.listen(postgres_engine, "commit", on_commit)
+    event.listen(wired_engine, "before_cursor_execute", on_statement)
+    event.listen(wired_engine, "commit", on_commit)
     yield seen
-    event.remove(postgres_engine, "before_cursor_execute", on_statement)
-    event.remove(postgres_engine, "commit", on_commit)
+    event.remove(wired_engine, "before_cursor_execute", on_statement)
+    event.remove(wired_engine, "commit", on_commit)
 
 
 @pytest.fixture
-def service(postgres_engine: Engine) -> TaskService:
-    return TaskService(uow_factory=sql_uow_factory(postgres_engine), clock=FakeClock())
+def service(wired_engine: Engine) -> TaskService:
+    return TaskService(uow_factory=sql_uow_factory(wired_engine), clock=FakeClock())
 
 
 def test_each_use_case_costs_at_most_two_statements_plus_the_commit(
@@ -109,17 +139,19 @@ def test_each_use_case_costs_at_most_two_statements_plus_the_commit(
         "delete": traffic.measure(lambda: service.delete(actor=user_id, task_id=task.id)),
     }
 
+    # (statements, commits) at the cursor; then every round trip on the wire:
+    # the pool's pre-ping, and a transaction only around writes.
     assert costs == {
-        "create": (1, 1),
-        "get": (1, 0),
-        "list": (1, 0),
-        "list, filtered and sorted": (1, 0),
-        "list, next page by cursor": (1, 0),
-        "list, offset past the end": (1, 0),
-        "update": (2, 1),
-        "complete": (2, 1),
-        "stats": (1, 0),
-        "delete": (2, 1),
+        "create": (1, 1, "PING BEGIN INSERT COMMIT"),
+        "get": (1, 0, "PING SELECT"),
+        "list": (1, 0, "PING SELECT"),
+        "list, filtered and sorted": (1, 0, "PING SELECT"),
+        "list, next page by cursor": (1, 0, "PING SELECT"),
+        "list, offset past the end": (1, 0, "PING SELECT"),
+        "update": (2, 1, "PING BEGIN SELECT UPDATE COMMIT"),
+        "complete": (2, 1, "PING BEGIN SELECT UPDATE COMMIT"),
+        "stats": (1, 0, "PING SELECT"),
+        "delete": (2, 1, "PING BEGIN SELECT DELETE COMMIT"),
     }
 
 
@@ -137,8 +169,8 @@ def test_error_paths_cost_one_statement_and_no_commit(
         with pytest.raises(VersionConflict):
             service.delete(actor=user_id, task_id=task.id, expected_version=7)
 
-    assert traffic.measure(missing) == (1, 0)
-    assert traffic.measure(stale) == (1, 0)
+    assert traffic.measure(missing) == (1, 0, "PING BEGIN SELECT ROLLBACK")
+    assert traffic.measure(stale) == (1, 0, "PING BEGIN SELECT ROLLBACK")
 
 
 def test_a_write_that_changes_nothing_costs_one_statement(
@@ -151,7 +183,7 @@ def test_a_write_that_changes_nothing_costs_one_statement(
         lambda: service.update(actor=user_id, task_id=task.id, changes=TaskChanges(title="same"))
     )
 
-    assert cost == (1, 1)
+    assert cost == (1, 1, "PING BEGIN SELECT COMMIT")
 
 
 def test_a_locked_read_and_the_conditional_write_are_the_statements_of_an_update(
@@ -170,3 +202,48 @@ def test_a_locked_read_and_the_conditional_write_are_the_statements_of_an_update
     assert update.startswith("UPDATE tasks SET")
     assert "WHERE tasks.id = " in update
     assert "tasks.version = " in update
+
+
+def test_a_read_then_a_write_in_one_unit_of_work_puts_only_the_write_in_a_transaction(
+    wired_engine: Engine, traffic: Traffic
+) -> None:
+    def uow_factory() -> SqlUnitOfWork:  # the engine itself works as the source too
+        return SqlUnitOfWork(wired_engine)
+
+    task = make_task(user_id=fresh_user_id())
+    with uow_factory() as uow:
+        uow.tasks.add(task)
+        uow.commit()
+
+    def read_then_write() -> None:
+        with uow_factory() as uow:
+            assert uow.tasks.get(task.user_id, task.id) is not None
+            locked = uow.tasks.get(task.user_id, task.id, for_update=True)
+            assert locked is not None
+            locked.rename("renamed")
+            locked.finish_write(now=task.created_at)
+            uow.tasks.save(locked, previous_version=1)
+            uow.commit()
+
+    assert traffic.measure(read_then_write) == (
+        3,
+        1,
+        "PING SELECT BEGIN SELECT UPDATE COMMIT",
+    )
+
+
+def test_a_connection_that_served_reads_goes_back_to_the_pool_transactional(
+    wired_engine: Engine,
+) -> None:
+    uow_factory = sql_uow_factory(wired_engine)
+    user_id = fresh_user_id()
+    for _ in range(3):  # every pooled connection has served a read in autocommit
+        with uow_factory() as uow:
+            uow.tasks.stats(user_id, now=FakeClock()())
+    task = make_task(user_id=user_id)
+
+    with uow_factory() as uow:
+        uow.tasks.add(task)  # never committed: must not be kept
+
+    with uow_factory() as uow:
+        assert uow.tasks.get(user_id, task.id) is None

@@ -21,7 +21,6 @@ from todo_adapters.sql import (
     SqlUnitOfWork,
     database_is_reachable,
     make_engine,
-    make_session_factory,
 )
 from todo_core.changes import TaskChanges, TaskDraft
 from todo_core.errors import StorageUnavailable
@@ -103,7 +102,7 @@ def test_the_same_engine_works_again_once_the_database_is_back(
 def test_a_connection_lost_inside_a_unit_of_work_is_storage_unavailable(
     proxied_engine: Engine, proxy: TcpProxy, postgres_engine: Engine
 ) -> None:
-    factory = make_session_factory(proxied_engine)
+    factory = proxied_engine
     task = make_task(user_id=fresh_user_id())
     with SqlUnitOfWork(factory) as uow:
         uow.tasks.add(task)
@@ -119,7 +118,7 @@ def test_a_connection_lost_inside_a_unit_of_work_is_storage_unavailable(
             uow.tasks.save(loaded, previous_version=1)
 
     proxy.restore()
-    with SqlUnitOfWork(make_session_factory(postgres_engine)) as check:
+    with SqlUnitOfWork(postgres_engine) as check:
         stored = check.tasks.get(task.user_id, task.id)
     assert stored is not None
     assert (stored.title, stored.version) == (task.title, 1)
@@ -128,7 +127,7 @@ def test_a_connection_lost_inside_a_unit_of_work_is_storage_unavailable(
 def test_a_commit_that_cannot_reach_the_database_is_storage_unavailable_and_not_applied(
     proxied_engine: Engine, proxy: TcpProxy, postgres_engine: Engine
 ) -> None:
-    factory = make_session_factory(proxied_engine)
+    factory = proxied_engine
     task = make_task(user_id=fresh_user_id())
 
     with SqlUnitOfWork(factory) as uow:
@@ -137,7 +136,7 @@ def test_a_commit_that_cannot_reach_the_database_is_storage_unavailable_and_not_
         with pytest.raises(StorageUnavailable):
             uow.commit()
 
-    with SqlUnitOfWork(make_session_factory(postgres_engine)) as check:
+    with SqlUnitOfWork(postgres_engine) as check:
         assert check.tasks.get(task.user_id, task.id) is None
 
 
@@ -149,7 +148,7 @@ def test_a_unit_of_work_entered_during_an_outage_fails_at_its_first_statement(
 
     with (
         pytest.raises(StorageUnavailable),
-        SqlUnitOfWork(make_session_factory(proxied_engine)) as uow,
+        SqlUnitOfWork(proxied_engine) as uow,
     ):
         uow.tasks.list(query)
 
@@ -157,7 +156,7 @@ def test_a_unit_of_work_entered_during_an_outage_fails_at_its_first_statement(
 def test_a_pool_with_no_connection_to_give_is_storage_unavailable(
     proxied_engine: Engine,
 ) -> None:
-    factory = make_session_factory(proxied_engine)
+    factory = proxied_engine
     holders = [SqlUnitOfWork(factory), SqlUnitOfWork(factory)]
     for holder in holders:
         holder.__enter__()
@@ -172,7 +171,7 @@ def test_a_pool_with_no_connection_to_give_is_storage_unavailable(
 
 
 def test_an_integrity_error_is_not_mistaken_for_an_outage(postgres_engine: Engine) -> None:
-    factory = make_session_factory(postgres_engine)
+    factory = postgres_engine
     broken = make_task(user_id=fresh_user_id(), version=0)  # violates CHECK (version >= 1)
 
     with pytest.raises(IntegrityError), SqlUnitOfWork(factory) as uow:

@@ -4,6 +4,8 @@ It listens on 127.0.0.1 (an ephemeral port, ``.port``) and forwards every
 connection to the target. ``cut()`` drops the open connections and refuses new
 ones (they are accepted and closed at once, so clients fail fast instead of
 timing out); ``restore()`` forwards again. The shared server is never touched.
+``tap`` (optional) is called once per forwarded connection and returns a
+callable that sees every chunk the client sends, before it is forwarded.
 
     with TcpProxy("127.0.0.1", 5432) as proxy:
         url = proxy.through("postgresql://postgres@127.0.0.1:5432/mydb")
@@ -19,6 +21,7 @@ import contextlib
 import selectors
 import socket
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -38,10 +41,12 @@ class TcpProxy:
         *,
         listen_host: str = "127.0.0.1",
         connect_timeout: float = 5.0,
+        tap: Callable[[], Callable[[bytes], None]] | None = None,
     ) -> None:
         self.target = (target_host, target_port)
         self._listen_host = listen_host
         self._connect_timeout = connect_timeout
+        self._tap = tap
         self._listener: socket.socket | None = None
         self._acceptor: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -149,17 +154,25 @@ class TcpProxy:
                 _close(upstream)
                 return
             self._open.update((client, upstream))
-        for source, sink in ((client, upstream), (upstream, client)):
+        client_tap = self._tap() if self._tap is not None else None
+        for source, sink, tap in ((client, upstream, client_tap), (upstream, client, None)):
             threading.Thread(
-                target=self._pump, args=(source, sink), name="tcp-proxy-pump", daemon=True
+                target=self._pump, args=(source, sink, tap), name="tcp-proxy-pump", daemon=True
             ).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(
+        self,
+        source: socket.socket,
+        sink: socket.socket,
+        tap: Callable[[bytes], None] | None = None,
+    ) -> None:
         try:
             while True:
                 data = source.recv(_CHUNK)
                 if not data:
                     break
+                if tap is not None:
+                    tap(data)
                 sink.sendall(data)
         except OSError:
             pass

@@ -1,18 +1,16 @@
 """The SQL adapter: PostgreSQL (psycopg2) and SQLite through SQLAlchemy and SQLModel.
 
-Nothing here runs at import time; callers build an engine, a session factory
-and one ``SqlUnitOfWork`` per use case::
+Nothing here runs at import time; callers build an engine and one
+``SqlUnitOfWork`` per use case::
 
     engine = make_engine(url)
     upgrade_database(engine)
-    session_factory = make_session_factory(engine)
-    service = TaskService(uow_factory=lambda: SqlUnitOfWork(session_factory))
+    service = TaskService(uow_factory=lambda: SqlUnitOfWork(engine))
 """
 
 from todo_adapters.sql.engine import (
     database_is_reachable,
     make_engine,
-    make_session_factory,
     normalize_database_url,
 )
 from todo_adapters.sql.migrations import current_revision, downgrade_database, upgrade_database
@@ -26,7 +24,6 @@ __all__ = [
     "database_is_reachable",
     "downgrade_database",
     "make_engine",
-    "make_session_factory",
     "normalize_database_url",
     "upgrade_database",
 ]

@@ -1,4 +1,4 @@
-"""Engines, sessions and a readiness probe for PostgreSQL (psycopg2) and SQLite.
+"""Engines and a readiness probe for PostgreSQL (psycopg2) and SQLite.
 
 PostgreSQL: a bare ``postgresql://`` or ``postgres://`` URL (the form Neon
 hands out) is pinned to psycopg2, which SQLAlchemy 2.1 would otherwise swap
@@ -7,7 +7,9 @@ for psycopg 3. Query parameters such as Neon's ``sslmode=require`` and
 connections before use (``pool_pre_ping``) and recycles them well before
 Neon suspends an idle compute (5 minutes), so a database that went away and
 came back is used again without a restart. Each new connection is switched
-to UTC, so timestamps of any year 1-9999 read back unshifted.
+to UTC, so timestamps of any year 1-9999 read back unshifted. psycopg2 begins
+a transaction itself at the first statement; ``SqlUnitOfWork`` puts a
+connection in autocommit for reads, so a read sends no ``BEGIN``/``ROLLBACK``.
 
 SQLite: WAL journal, a busy timeout and foreign keys on every connection.
 SQLAlchemy emits ``BEGIN`` itself (the pysqlite recipe of its documentation),
@@ -23,7 +25,6 @@ from typing import Any, Final
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 #: Execution option telling the SQLite ``begin`` hook the transaction will write.
@@ -183,11 +184,6 @@ def _sqlite_on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.exec_driver_sql("BEGIN")
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for units of work: nothing expires on commit, nothing flushes by itself."""
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 
 def database_is_reachable(engine: Engine) -> bool:

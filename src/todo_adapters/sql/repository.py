@@ -1,22 +1,22 @@
-"""``TaskRepository`` over SQLAlchemy Core statements, inside one session's transaction.
+"""``TaskRepository`` over SQLAlchemy Core statements, on its unit of work's connection.
 
 Every method is one statement (a batch insert may be a few). Writes are
 conditional on the version read (``UPDATE``/``DELETE ... WHERE version =``)
-and nothing is read back after them. The repository never commits: its
-``SqlUnitOfWork`` does.
+and nothing is read back after them. Each method tells the unit of work
+whether it intends to write (``get(..., for_update=True)`` and the writes do),
+which decides whether a transaction is needed (see ``unit_of_work``). The
+repository never commits: its ``SqlUnitOfWork`` does.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.orm import Session
 
-from todo_adapters.sql.engine import WRITE_INTENT
 from todo_adapters.sql.errors import storage_errors
 from todo_adapters.sql.listing import list_statement, storable
 from todo_adapters.sql.mapper import task_from_values, values_from_task
@@ -36,14 +36,18 @@ from todo_core.queries import Page, TaskQuery, TaskStats, page_from_rows
 
 
 class SqlTaskRepository:
-    """A user's tasks in the ``tasks`` table, through ``session``'s transaction."""
+    """A user's tasks in the ``tasks`` table, through a unit of work's connection.
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    ``connection_for(write)`` gives the connection to use; ``write`` is true
+    for a call that will write or lock.
+    """
+
+    def __init__(self, connection_for: Callable[[bool], Connection]) -> None:
+        self._connection_for = connection_for
 
     def add(self, task: Task) -> None:
         with storage_errors():
-            connection = self._connection(write=True)
+            connection = self._connection_for(True)
             statement = insert_statement(connection.dialect.name, returning_ids=False)
             result = connection.execute(statement, values_from_task(task))
         if result.rowcount != 1:
@@ -53,7 +57,7 @@ class SqlTaskRepository:
         if not tasks:
             return
         with storage_errors():
-            connection = self._connection(write=True)
+            connection = self._connection_for(True)
             statement = insert_statement(connection.dialect.name, returning_ids=True)
             result = connection.execute(statement, [values_from_task(task) for task in tasks])
             inserted = set(result.scalars())
@@ -65,7 +69,7 @@ class SqlTaskRepository:
         if not storable(user_id):
             return None
         with storage_errors():
-            connection = self._connection(write=for_update)
+            connection = self._connection_for(for_update)
             row = (
                 connection.execute(
                     get_statement(for_update=for_update), match_parameters(user_id, task_id)
@@ -80,14 +84,14 @@ class SqlTaskRepository:
         parameters = match_parameters(task.user_id, task.id, previous_version)
         parameters.update({NEW_PREFIX + name: values[name] for name in MUTABLE_COLUMNS})
         with storage_errors():
-            result = self._connection(write=True).execute(update_statement(), parameters)
+            result = self._connection_for(True).execute(update_statement(), parameters)
         if result.rowcount != 1:
             raise VersionConflict()
 
     def remove(self, task: Task) -> None:
         parameters = match_parameters(task.user_id, task.id, task.version)
         with storage_errors():
-            result = self._connection(write=True).execute(delete_statement(), parameters)
+            result = self._connection_for(True).execute(delete_statement(), parameters)
         if result.rowcount != 1:
             raise VersionConflict()
 
@@ -96,7 +100,7 @@ class SqlTaskRepository:
         if statement is None:
             return page_from_rows(query, [], 0)
         with storage_errors():
-            rows = self._connection(write=False).execute(statement).mappings().all()
+            rows = self._connection_for(False).execute(statement).mappings().all()
         total = int(rows[0]["total"]) if rows else 0
         tasks = [task_from_values(row) for row in rows if row["id"] is not None]
         return page_from_rows(query, tasks, total)
@@ -105,7 +109,7 @@ class SqlTaskRepository:
         if not storable(user_id):
             return TaskStats(0, 0, 0, 0, 0, 0, 0, 0)
         with storage_errors():
-            row = self._connection(write=False).execute(stats_statement(user_id, now=now)).one()
+            row = self._connection_for(False).execute(stats_statement(user_id, now=now)).one()
         counts: dict[str, Any] = row._asdict()
         return TaskStats(
             total=int(counts["total"]),
@@ -117,13 +121,3 @@ class SqlTaskRepository:
             medium=int(counts["medium"]),
             high=int(counts["high"]),
         )
-
-    def _connection(self, *, write: bool) -> Connection:
-        """The session's connection, beginning its transaction on first use.
-
-        On SQLite a transaction that will write begins with ``BEGIN IMMEDIATE``
-        (see ``engine``); elsewhere the option is ignored.
-        """
-        if self._session.in_transaction():
-            return self._session.connection()
-        return self._session.connection(execution_options={WRITE_INTENT: write})
