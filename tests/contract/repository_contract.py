@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tests.support import oracle
 from tests.support.builders import add_tasks, fresh_user_id, make_task, snapshot
-from tests.support.clock import FakeClock
+from tests.support.clock import DEFAULT_START, FakeClock
 from tests.support.strategies import TaskSpec, build_tasks, sort_fields, task_specs
 from todo_core.changes import TaskChanges, TaskDraft
 from todo_core.errors import VersionConflict
@@ -39,7 +39,7 @@ from todo_core.services import ListRequest, TaskService
 
 UowFactory = Callable[[], UnitOfWork]
 
-NOW = datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
+NOW = DEFAULT_START
 HOUR = timedelta(hours=1)
 ALL_SORTS = [(sort, descending) for sort in SortField for descending in (False, True)]
 
@@ -255,6 +255,22 @@ class RepositoryContract:
             uow.tasks.save(task, previous_version=1)
 
         assert _get(uow_factory, task.user_id, task.id) is None
+
+    def test_saving_or_removing_a_task_under_another_owner_raises_version_conflict(
+        self, uow_factory: UowFactory
+    ) -> None:
+        task = make_task(user_id=fresh_user_id(), title="Mine")
+        add_tasks(uow_factory, task)
+        impostor = dataclasses.replace(task, user_id=fresh_user_id(), title="Taken over")
+
+        with uow_factory() as uow, pytest.raises(VersionConflict):
+            uow.tasks.save(impostor, previous_version=1)
+        with uow_factory() as uow, pytest.raises(VersionConflict):
+            uow.tasks.remove(impostor)
+
+        stored = _get(uow_factory, task.user_id, task.id)
+        assert stored is not None
+        assert snapshot(stored) == snapshot(task)
 
     def test_removing_a_task_deletes_it(self, uow_factory: UowFactory) -> None:
         task = make_task(user_id=fresh_user_id())

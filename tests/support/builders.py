@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -11,7 +12,8 @@ from tests.support.clock import DEFAULT_START, FakeClock
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from todo_core.model import Task, TaskPriority, TaskStatus
 from todo_core.ports import UnitOfWork
-from todo_core.services import TaskService
+from todo_core.queries import Page
+from todo_core.services import ListRequest, TaskService
 
 _DEFAULT: Any = object()
 
@@ -93,3 +95,15 @@ def add_tasks(uow_factory: Callable[[], UnitOfWork], *tasks: Task) -> None:
         for task in tasks:
             uow.tasks.add(task)
         uow.commit()
+
+
+def all_pages(
+    service: TaskService, *, actor: str, request: ListRequest, max_pages: int = 1000
+) -> list[Page]:
+    """Every page of a listing, following ``next_cursor``; fails instead of looping forever."""
+    pages = [service.list(actor=actor, request=request)]
+    while pages[-1].next_cursor is not None:
+        assert len(pages) < max_pages, "cursor paging does not end"
+        follow = dataclasses.replace(request, cursor=pages[-1].next_cursor)
+        pages.append(service.list(actor=actor, request=follow))
+    return pages

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-import uuid
 from collections.abc import Callable
 
 import pytest
@@ -136,17 +136,18 @@ def test_the_store_hands_out_copies_from_get_and_list() -> None:
     assert listed[0] is not stored
 
 
-def test_adding_a_task_id_twice_for_the_same_user_is_refused() -> None:
+@pytest.mark.parametrize("owner", ["dave", "erin"])
+def test_adding_a_task_id_that_is_already_stored_is_refused(owner: str) -> None:
     store = InMemoryStore()
-    task = make_task(user_id="dave", task_id=uuid.uuid4())
+    task = make_task(user_id="dave")
 
     with InMemoryUnitOfWork(store) as uow:
         uow.tasks.add(task)
         with pytest.raises(ValueError, match="already exists"):
-            uow.tasks.add(task.copy())
+            uow.tasks.add(dataclasses.replace(task, user_id=owner))
         uow.commit()
 
-    assert len(store.tasks) == 1
+    assert list(store.tasks.values()) == [task]
 
 
 def test_a_unit_of_work_holds_the_store_until_it_ends() -> None:

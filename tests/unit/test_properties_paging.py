@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support import oracle
-from tests.support.builders import add_tasks, memory_uow_factory
+from tests.support.builders import add_tasks, all_pages, memory_uow_factory
 from tests.support.clock import FakeClock
 from tests.support.strategies import (
     TaskSpec,
@@ -60,10 +58,7 @@ def test_cursor_paging_yields_each_matching_task_once_in_order(
     service, tasks = _service_with(specs, clock)
     request = ListRequest(filter=task_filter, sort=sort, descending=descending, limit=limit)
 
-    pages = [service.list(actor="alice", request=request)]
-    while pages[-1].next_cursor is not None:
-        next_request = dataclasses.replace(request, cursor=pages[-1].next_cursor)
-        pages.append(service.list(actor="alice", request=next_request))
+    pages = all_pages(service, actor="alice", request=request, max_pages=len(tasks) + 1)
 
     expected = _expected(tasks, task_filter, sort, descending, clock)
     assert [t.id for page in pages for t in page.items] == [t.id for t in expected]

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests.support import oracle
-from tests.support.builders import add_tasks, make_task, memory_uow_factory
+from tests.support.builders import add_tasks, all_pages, make_task, memory_uow_factory
 from tests.support.clock import FakeClock
 from todo_core.changes import TaskDraft
 from todo_core.errors import InvalidInput
@@ -73,14 +73,8 @@ def titles(page: Page) -> list[str]:
 
 def list_all(service: TaskService, request: ListRequest, actor: str = "alice") -> list[Task]:
     """Every page of a listing, following the cursors."""
-    page = service.list(actor=actor, request=request)
-    items = list(page.items)
-    while page.next_cursor is not None:
-        page = service.list(
-            actor=actor, request=dataclasses.replace(request, cursor=page.next_cursor)
-        )
-        items.extend(page.items)
-    return items
+    pages = all_pages(service, actor=actor, request=request, max_pages=20)
+    return [task for page in pages for task in page.items]
 
 
 # --- filters --------------------------------------------------------------------------

@@ -27,8 +27,8 @@ from hypothesis.stateful import (
 )
 
 from tests.support import oracle
-from tests.support.builders import memory_service, snapshot
-from tests.support.clock import FakeClock
+from tests.support.builders import all_pages, memory_service, snapshot
+from tests.support.clock import DEFAULT_START, FakeClock
 from tests.support.strategies import (
     invalid_descriptions,
     invalid_titles,
@@ -44,7 +44,7 @@ from todo_core.services import ListRequest
 
 USERS = ("alice", "bob", "carol")
 COMPLETED = TaskStatus.COMPLETED
-START = datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
+START = DEFAULT_START
 
 T = TypeVar("T")
 OwnerChoice = Literal["none", "self", "other"]
@@ -515,10 +515,9 @@ class TaskServiceMachine(RuleBasedStateMachine):
         now = self.clock.advance(tick)
         request = ListRequest(filter=task_filter, sort=sort, descending=descending, limit=limit)
 
-        pages = [self.service.list(actor=actor, request=request)]
-        while pages[-1].next_cursor is not None:
-            follow = dataclasses.replace(request, cursor=pages[-1].next_cursor)
-            pages.append(self.service.list(actor=actor, request=follow))
+        pages = all_pages(
+            self.service, actor=actor, request=request, max_pages=len(self.model[actor]) + 1
+        )
 
         direction = oracle.default_descending(sort) if descending is None else descending
         expected = oracle.listing(self.model[actor].values(), task_filter, sort, direction, now)
