@@ -90,31 +90,21 @@ def make_engine(
 ) -> Engine:
     """An engine for ``url``, configured as the module docstring describes."""
     parsed = _parse(url)
+    pool: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_recycle": pool_recycle,
+        "pool_timeout": pool_timeout,
+        "pool_pre_ping": pool_pre_ping,
+    }
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(
-            parsed,
-            pool_size=pool_size,
-            max_overflow=max_overflow,
-            pool_recycle=pool_recycle,
-            pool_timeout=pool_timeout,
-            pool_pre_ping=pool_pre_ping,
-            echo=echo,
-        )
+        return _sqlite_engine(parsed, pool=pool, echo=echo)
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in parsed.query:
         connect_args["connect_timeout"] = connect_timeout
     if "application_name" not in parsed.query:
         connect_args["application_name"] = APPLICATION_NAME
-    engine = create_engine(
-        parsed,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_recycle=pool_recycle,
-        pool_timeout=pool_timeout,
-        pool_pre_ping=pool_pre_ping,
-        echo=echo,
-        connect_args=connect_args,
-    )
+    engine = create_engine(parsed, echo=echo, connect_args=connect_args, **pool)
     event.listen(engine, "connect", _postgres_on_connect)
     return engine
 
@@ -135,32 +125,14 @@ def _postgres_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) ->
         dbapi_connection.autocommit = autocommit
 
 
-def _sqlite_engine(
-    url: URL,
-    *,
-    pool_size: int,
-    max_overflow: int,
-    pool_recycle: int,
-    pool_timeout: float,
-    pool_pre_ping: bool,
-    echo: bool,
-) -> Engine:
+def _sqlite_engine(url: URL, *, pool: dict[str, Any], echo: bool) -> Engine:
     connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
     if is_sqlite_memory(url):
         # One connection shared by every session: a private in-memory database
         # for scripts and single-threaded tests (no concurrency).
         engine = create_engine(url, poolclass=StaticPool, connect_args=connect_args, echo=echo)
     else:
-        engine = create_engine(
-            url,
-            pool_size=pool_size,
-            max_overflow=max_overflow,
-            pool_recycle=pool_recycle,
-            pool_timeout=pool_timeout,
-            pool_pre_ping=pool_pre_ping,
-            echo=echo,
-            connect_args=connect_args,
-        )
+        engine = create_engine(url, echo=echo, connect_args=connect_args, **pool)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
