@@ -77,27 +77,26 @@ UPDATE_SQL: Final = (
     "%(match_user_id)s AND tasks.version = %(match_version)s"
 )
 LIKE_SQL: Final = (
-    "(tasks.title_key LIKE %(title_key_1)s ESCAPE '\\' "
-    "OR tasks.description_key LIKE %(description_key_1)s ESCAPE '\\')"
+    "(tasks.title_key LIKE %(pattern)s ESCAPE '\\' "
+    "OR tasks.description_key LIKE %(pattern)s ESCAPE '\\')"
 )
 ORDER_SQL: Final = "ORDER BY tasks.created_at DESC, tasks.id DESC"
-AFTER_SQL: Final = "(tasks.created_at, tasks.id) < (%(param_1)s, %(param_2)s::UUID)"
+AFTER_SQL: Final = "(tasks.created_at, tasks.id) < (%(after_value)s, %(after_id)s::UUID)"
 
 
 def list_sql(*, statuses: list[str], search: bool, cursor: bool, offset: bool) -> str:
     """The adapter's one-statement page (count joined with the page), default sort only."""
-    where = ["tasks.user_id = %(user_id_1)s"]
+    where = ["tasks.user_id = %(user_id)s"]
     if statuses:
         where.append(
             "tasks.status IN ("
-            + ", ".join(f"%(status_1_{n})s" for n in range(1, len(statuses) + 1))
+            + ", ".join(f"%(statuses_{n})s" for n in range(1, len(statuses) + 1))
             + ")"
         )
     if search:
         where.append(LIKE_SQL)
     page_where = [*where, AFTER_SQL] if cursor else where
-    limit = "%(param_3)s" if cursor else "%(param_1)s"
-    page_limit = f"LIMIT {limit}" + (" OFFSET %(param_2)s" if offset else "")
+    page_limit = "LIMIT %(limit)s" + (" OFFSET %(offset)s" if offset else "")
     return (
         f"SELECT matching.total, {PAGE_COLUMNS} \nFROM (SELECT count(*) AS total \nFROM tasks \n"
         f"WHERE {' AND '.join(where)}) AS matching LEFT OUTER JOIN (SELECT {ALIASED_COLUMNS} \n"
@@ -351,19 +350,17 @@ class Floor:
         if not 1 <= limit <= 100:
             raise HttpError(422, "limit must be between 1 and 100")
         mark = fingerprint(user, statuses, search)
-        parameters: dict[str, Any] = {"user_id_1": user}
+        parameters: dict[str, Any] = {"user_id": user, "limit": limit + 1}
         for number, status in enumerate(statuses, start=1):
-            parameters[f"status_1_{number}"] = status
+            parameters[f"statuses_{number}"] = status
         if search is not None:
             pattern = f"%{escape_like(search.casefold())}%"
-            parameters["title_key_1"] = parameters["description_key_1"] = pattern
+            parameters["pattern"] = pattern
         if token is not None:
             created_at, after_id = decode_cursor(token, mark)
-            parameters.update(param_1=created_at, param_2=after_id, param_3=limit + 1)
-        else:
-            parameters["param_1"] = limit + 1
-            if offset:
-                parameters["param_2"] = offset
+            parameters.update(after_value=created_at, after_id=after_id)
+        elif offset:
+            parameters["offset"] = offset
         sql = list_sql(
             statuses=statuses,
             search=search is not None,

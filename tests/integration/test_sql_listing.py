@@ -198,7 +198,7 @@ def test_a_cursor_page_is_a_keyset_range_without_offset(postgres_engine: Engine)
 
     [listing] = [s for s in statements if s.startswith("SELECT")]
     assert "OFFSET" not in listing
-    assert "(tasks.created_at, tasks.id) < (%(param_1)s, %(param_2)s::UUID)" in listing
+    assert "(tasks.created_at, tasks.id) < (%(after_value)s, %(after_id)s::UUID)" in listing
 
 
 HAND_MADE_CURSORS = [

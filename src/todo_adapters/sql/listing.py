@@ -7,7 +7,7 @@ itself, so an empty page still reports the total::
     FROM (SELECT count(*) AS total FROM tasks WHERE <filters>) AS matching
     LEFT OUTER JOIN (
         SELECT * FROM tasks WHERE <filters> AND <after the cursor>
-        ORDER BY <sort> [NULLS LAST], id LIMIT :limit + 1 OFFSET :offset
+        ORDER BY <sort> [NULLS LAST], id LIMIT :limit OFFSET :offset
     ) AS page ON true
     ORDER BY <sort> [NULLS LAST], id
 
@@ -16,19 +16,29 @@ count only the rows after it). The order is ``TaskQuery.order``: the sort
 value, then the id, both in the query's direction, rows without a value last;
 the cursor condition is ``TaskQuery.is_after`` as a row-value comparison the
 database can serve from the ``(user_id, <sort>, id)`` indexes.
+
+A query is split into its *shape* (the sort, which filters are set, what kind
+of cursor) and its *parameters* (the values). Statements are built once per
+shape with named bound parameters, because building and cache-keying a
+SQLAlchemy statement costs more than running it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from enum import StrEnum
+from functools import cache, lru_cache
+from typing import Any, Final, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     and_,
+    bindparam,
     false,
     func,
-    literal,
     or_,
     select,
     true,
@@ -44,6 +54,7 @@ from todo_core.model import TaskPriority, TaskStatus
 from todo_core.queries import Position, SortField, TaskFilter, TaskQuery
 
 Columns = ColumnCollection[str, KeyedColumnElement[Any]]
+Parameters = dict[str, Any]
 
 #: The column each sort orders by (ranks and case-folded title are stored).
 SORT_COLUMNS: Final = {
@@ -60,6 +71,64 @@ COMPLETED: Final = TaskStatus.COMPLETED.value
 #: Every stored rank lies strictly between these (ranks from a cursor are clamped).
 _RANK_FLOOR: Final = -1
 _RANK_CEILING: Final = max(len(TaskStatus), len(TaskPriority))
+
+#: Names of the bound parameters; a query's values travel under these.
+USER_ID: Final = "user_id"
+NOW: Final = "now"
+STATUSES: Final = "statuses"
+PRIORITIES: Final = "priorities"
+PATTERN: Final = "pattern"
+DUE_AFTER: Final = "due_after"
+DUE_BEFORE: Final = "due_before"
+AFTER_VALUE: Final = "after_value"
+AFTER_ID: Final = "after_id"
+LIMIT: Final = "limit"
+OFFSET: Final = "offset"
+
+
+class Condition(StrEnum):
+    """A WHERE condition a filter or a cursor can add, named by what it keeps."""
+
+    STATUSES = "statuses"
+    PRIORITIES = "priorities"
+    COMPLETED = "completed"
+    NOT_COMPLETED = "not_completed"
+    SEARCH = "search"
+    DUE_AFTER = "due_after"
+    DUE_BEFORE = "due_before"
+    HAS_DUE_DATE = "has_due_date"
+    NOTHING = "nothing"
+    OVERDUE = "overdue"
+    NOT_OVERDUE = "not_overdue"
+
+
+class After(StrEnum):
+    """How the cursor's position is compared (see ``after_condition``)."""
+
+    PAIR = "pair"  # (value, id) beyond the cursor's, as a row value
+    NULL_TAIL = "null_tail"  # inside the rows without a value: by id alone
+    ALL_PRESENT = "all_present"  # a value beyond every storable one: all rows with a value
+    NONE_PRESENT = "none_present"  # ... or none of them
+    TEXT_ABOVE = "text_above"  # a text no row can equal: strictly above it
+    TEXT_AT_OR_ABOVE = "text_at_or_above"  # ... or from a bound on
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Everything about a listing that changes its SQL; the values are parameters."""
+
+    sort: SortField
+    descending: bool
+    conditions: tuple[Condition, ...]
+    after: After | None
+    offset: bool
+
+
+class BoundStatement(NamedTuple):
+    """A statement and the parameters to run it with."""
+
+    statement: AnySelect
+    parameters: Parameters
 
 
 def storable(text: str) -> bool:
@@ -83,157 +152,195 @@ def escape_like(text: str) -> str:
     )
 
 
-def filter_conditions(
-    user_id: str, task_filter: TaskFilter, *, now: datetime
-) -> list[ColumnElement[bool]] | None:
-    """WHERE conditions of ``TaskFilter.matches`` for one owner; ``None`` if nothing can match."""
-    c = tasks_table().c
-    if not storable(user_id):
+def list_statement(query: TaskQuery) -> BoundStatement | None:
+    """The one statement of a listing (see the module docstring); ``None`` if nothing matches."""
+    if not storable(query.user_id):
         return None
-    conditions: list[ColumnElement[bool]] = [c.user_id == user_id]
+    parameters: Parameters = {USER_ID: query.user_id, NOW: query.now, LIMIT: query.limit + 1}
+    conditions = filter_conditions(query.filter, parameters)
+    if conditions is None:
+        return None
+    after = None if query.after is None else after_kind(query, query.after, parameters)
+    if query.offset:
+        parameters[OFFSET] = query.offset
+    shape = Shape(query.sort, query.descending, conditions, after, bool(query.offset))
+    return BoundStatement(_statement(shape), parameters)
+
+
+def stats_statement(user_id: str, *, now: datetime) -> BoundStatement:
+    """Counts of ``TaskStats`` over one owner's tasks, in one aggregate."""
+    return BoundStatement(_stats_statement(), {USER_ID: user_id, NOW: now})
+
+
+def filter_conditions(
+    task_filter: TaskFilter, parameters: Parameters
+) -> tuple[Condition, ...] | None:
+    """The conditions of ``TaskFilter.matches``, their values put in ``parameters``.
+
+    ``None`` if no stored task can match.
+    """
+    conditions: list[Condition] = []
     if task_filter.statuses is not None:
-        conditions.append(c.status.in_(sorted(str(s) for s in task_filter.statuses)))
+        conditions.append(Condition.STATUSES)
+        parameters[STATUSES] = sorted(str(s) for s in task_filter.statuses)
     if task_filter.priorities is not None:
-        conditions.append(c.priority.in_(sorted(str(p) for p in task_filter.priorities)))
+        conditions.append(Condition.PRIORITIES)
+        parameters[PRIORITIES] = sorted(str(p) for p in task_filter.priorities)
     if task_filter.completed is not None:
-        completed = c.status == COMPLETED
-        conditions.append(completed if task_filter.completed else c.status != COMPLETED)
+        conditions.append(Condition.COMPLETED if task_filter.completed else Condition.NOT_COMPLETED)
     if task_filter.search is not None:
         needle = task_filter.search.casefold()
         if not storable(needle) or len(needle) > DESCRIPTION_KEY_LENGTH:
             return None  # no stored text can contain it
-        pattern = f"%{escape_like(needle)}%"
-        conditions.append(
-            or_(
-                c.title_key.like(pattern, escape=LIKE_ESCAPE),
-                c.description_key.like(pattern, escape=LIKE_ESCAPE),
-            )
-        )
+        conditions.append(Condition.SEARCH)
+        parameters[PATTERN] = f"%{escape_like(needle)}%"
     if task_filter.due_after is not None:
-        conditions.append(_due_bound(task_filter.due_after, after=True))
+        conditions.append(_due_bound(task_filter.due_after, DUE_AFTER, parameters))
     if task_filter.due_before is not None:
-        conditions.append(_due_bound(task_filter.due_before, after=False))
+        conditions.append(_due_bound(task_filter.due_before, DUE_BEFORE, parameters))
     if task_filter.overdue is not None:
-        overdue = and_(c.due_date < now, c.status != COMPLETED)
-        not_overdue = or_(c.due_date.is_(None), c.due_date >= now, c.status == COMPLETED)
-        conditions.append(overdue if task_filter.overdue else not_overdue)
-    return conditions
+        conditions.append(Condition.OVERDUE if task_filter.overdue else Condition.NOT_OVERDUE)
+    return tuple(conditions)
 
 
-def _due_bound(moment: datetime, *, after: bool) -> ColumnElement[bool]:
-    """``due_date >= moment`` (after) or ``due_date < moment``, for any aware moment.
+def _due_bound(moment: datetime, name: str, parameters: Parameters) -> Condition:
+    """``due_date >= moment`` (``DUE_AFTER``) or ``due_date < moment``, for any aware moment.
 
     A moment outside years 1-9999 in UTC cannot be bound, but it is before (or
     after) every storable due date, which decides the comparison outright.
     """
-    due = tasks_table().c.due_date
+    after = name == DUE_AFTER
     try:
-        bound = to_utc(moment)
+        parameters[name] = to_utc(moment)
     except OverflowError:
         before_all = moment.year == 1
-        return due.is_not(None) if before_all == after else false()
-    return due >= bound if after else due < bound
+        return Condition.HAS_DUE_DATE if before_all == after else Condition.NOTHING
+    return Condition.DUE_AFTER if after else Condition.DUE_BEFORE
 
 
-def ordering(columns: Columns, query: TaskQuery) -> list[UnaryExpression[Any]]:
+def after_kind(query: TaskQuery, position: Position, parameters: Parameters) -> After:
+    """How to keep the rows strictly after ``position`` (``TaskQuery.is_after``).
+
+    Cursors made by the server always hold storable values; the other kinds
+    keep a hand-made cursor (a NUL in a title, a moment outside years 1-9999
+    in UTC, an out-of-range rank) ordered exactly as the core orders it.
+    """
+    parameters[AFTER_ID] = position.task_id
+    value = position.value
+    if value is None:
+        return After.NULL_TAIL
+    if isinstance(value, datetime):
+        try:
+            parameters[AFTER_VALUE] = to_utc(value)
+        except OverflowError:
+            before_all = value.year == 1
+            return After.ALL_PRESENT if before_all != query.descending else After.NONE_PRESENT
+        return After.PAIR
+    if isinstance(value, int) and query.sort in (SortField.PRIORITY, SortField.STATUS):
+        parameters[AFTER_VALUE] = min(max(value, _RANK_FLOOR), _RANK_CEILING)
+        return After.PAIR
+    if isinstance(value, str):
+        return _text_after(value, parameters)
+    parameters[AFTER_VALUE] = value
+    return After.PAIR
+
+
+def _text_after(value: str, parameters: Parameters) -> After:
+    index = _first_unstorable(value)
+    if index is None:
+        parameters[AFTER_VALUE] = value
+        return After.PAIR
+    prefix = value[:index]
+    if value[index] == "\x00":
+        # NUL sorts before every character: stored s > value <=> s > prefix.
+        parameters[AFTER_VALUE] = prefix
+        return After.TEXT_ABOVE
+    # A surrogate sorts before U+E000 and after U+D7FF: s > value <=> s >= prefix + U+E000.
+    parameters[AFTER_VALUE] = prefix + "\ue000"
+    return After.TEXT_AT_OR_ABOVE
+
+
+# ---- statements, one per shape ----------------------------------------------------------
+
+
+def _condition_sql(condition: Condition) -> ColumnElement[bool]:
+    c = tasks_table().c
+    now = bindparam(NOW, type_=c.due_date.type)
+    pattern = bindparam(PATTERN, type_=c.title_key.type)
+    builders: dict[Condition, Callable[[], ColumnElement[bool]]] = {
+        Condition.STATUSES: lambda: c.status.in_(bindparam(STATUSES, expanding=True)),
+        Condition.PRIORITIES: lambda: c.priority.in_(bindparam(PRIORITIES, expanding=True)),
+        Condition.COMPLETED: lambda: c.status == COMPLETED,
+        Condition.NOT_COMPLETED: lambda: c.status != COMPLETED,
+        Condition.SEARCH: lambda: or_(
+            c.title_key.like(pattern, escape=LIKE_ESCAPE),
+            c.description_key.like(pattern, escape=LIKE_ESCAPE),
+        ),
+        Condition.DUE_AFTER: lambda: c.due_date >= bindparam(DUE_AFTER, type_=c.due_date.type),
+        Condition.DUE_BEFORE: lambda: c.due_date < bindparam(DUE_BEFORE, type_=c.due_date.type),
+        Condition.HAS_DUE_DATE: lambda: c.due_date.is_not(None),
+        Condition.NOTHING: false,
+        Condition.OVERDUE: lambda: and_(c.due_date < now, c.status != COMPLETED),
+        Condition.NOT_OVERDUE: lambda: or_(
+            c.due_date.is_(None), c.due_date >= now, c.status == COMPLETED
+        ),
+    }
+    return builders[condition]()
+
+
+def _after_sql(shape: Shape) -> ColumnElement[bool]:
+    """Rows strictly after the cursor in the shape's order, for each ``After`` kind."""
+    c = tasks_table().c
+    value = c[SORT_COLUMNS[shape.sort]]
+    after_id = bindparam(AFTER_ID, type_=c.id.type)
+    after_value = bindparam(AFTER_VALUE, type_=value.type)
+    descending = shape.descending
+    if shape.after is After.NULL_TAIL:
+        return and_(value.is_(None), c.id < after_id if descending else c.id > after_id)
+    present: ColumnElement[bool]
+    if shape.after is After.ALL_PRESENT:
+        present = true()
+    elif shape.after is After.NONE_PRESENT:
+        present = false()
+    elif shape.after is After.TEXT_ABOVE:
+        present = value <= after_value if descending else value > after_value
+    elif shape.after is After.TEXT_AT_OR_ABOVE:
+        present = value < after_value if descending else value >= after_value
+    else:
+        pair, key = tuple_(value, c.id), tuple_(after_value, after_id)
+        present = pair < key if descending else pair > key
+    return or_(present, value.is_(None)) if shape.sort in NULLABLE_SORTS else present
+
+
+def ordering(columns: Columns, sort: SortField, descending: bool) -> list[UnaryExpression[Any]]:
     """ORDER BY of ``TaskQuery.order``: value then id in the query's direction, nulls last."""
-    value = columns[SORT_COLUMNS[query.sort]]
+    value = columns[SORT_COLUMNS[sort]]
     task_id = columns["id"]
-    if query.descending:
+    if descending:
         value_order, id_order = value.desc(), task_id.desc()
     else:
         value_order, id_order = value.asc(), task_id.asc()
-    if query.sort in NULLABLE_SORTS:
+    if sort in NULLABLE_SORTS:
         value_order = value_order.nulls_last()
     return [value_order, id_order]
 
 
-def after_condition(query: TaskQuery, position: Position) -> ColumnElement[bool]:
-    """Rows strictly after ``position`` in the query's order (``TaskQuery.is_after``)."""
-    c = tasks_table().c
-    value = c[SORT_COLUMNS[query.sort]]
-    nullable = query.sort in NULLABLE_SORTS
-    if position.value is None:
-        # Inside the tail of rows without a value: only that tail, by id.
-        later_id = c.id < position.task_id if query.descending else c.id > position.task_id
-        return and_(value.is_(None), later_id)
-    bound = _comparable(query.sort, position.value, query.descending)
-    if isinstance(bound, _Everything):
-        present: ColumnElement[bool] = true() if bound.all_present else false()
-    elif isinstance(bound, _Plain):
-        present = bound.condition
-    else:
-        pair = tuple_(value, c.id)
-        key = tuple_(literal(bound, value.type), literal(position.task_id, c.id.type))
-        present = pair < key if query.descending else pair > key
-    return or_(present, value.is_(None)) if nullable else present
-
-
-class _Everything:
-    """A cursor value beyond every storable one: all present values are after it, or none."""
-
-    def __init__(self, *, all_present: bool) -> None:
-        self.all_present = all_present
-
-
-class _Plain:
-    """A cursor value no row can equal, so the id tie-break drops out."""
-
-    def __init__(self, condition: ColumnElement[bool]) -> None:
-        self.condition = condition
-
-
-def _comparable(sort: SortField, value: object, descending: bool) -> object | _Everything | _Plain:
-    """The cursor value as the database can compare it, preserving Python's order.
-
-    Cursors made by the server always hold storable values; these cases keep a
-    hand-made cursor (a NUL in a title, a moment outside years 1-9999 in UTC,
-    an out-of-range rank) ordered exactly as the core orders it.
-    """
-    if isinstance(value, datetime):
-        try:
-            return to_utc(value)
-        except OverflowError:
-            before_all = value.year == 1
-            return _Everything(all_present=before_all != descending)
-    if isinstance(value, int) and sort in (SortField.PRIORITY, SortField.STATUS):
-        return min(max(value, _RANK_FLOOR), _RANK_CEILING)
-    if isinstance(value, str):
-        return _text_bound(value, descending)
-    return value
-
-
-def _text_bound(value: str, descending: bool) -> str | _Plain:
-    index = _first_unstorable(value)
-    if index is None:
-        return value
-    key = tasks_table().c.title_key
-    prefix = value[:index]
-    if value[index] == "\x00":
-        # NUL sorts before every character: stored s > value <=> s > prefix.
-        return _Plain(key <= prefix if descending else key > prefix)
-    # A surrogate sorts before U+E000 and after U+D7FF: s > value <=> s >= prefix + U+E000.
-    upper = prefix + "\ue000"
-    return _Plain(key < upper if descending else key >= upper)
-
-
-def list_statement(query: TaskQuery) -> AnySelect | None:
-    """The one statement of a listing (see the module docstring); ``None`` if nothing matches."""
+@lru_cache(maxsize=512)
+def _statement(shape: Shape) -> AnySelect:
     table = tasks_table()
-    conditions = filter_conditions(query.user_id, query.filter, now=query.now)
-    if conditions is None:
-        return None
+    conditions = [table.c.user_id == bindparam(USER_ID)]
+    conditions += [_condition_sql(condition) for condition in shape.conditions]
     page_conditions = list(conditions)
-    if query.after is not None:
-        page_conditions.append(after_condition(query, query.after))
+    if shape.after is not None:
+        page_conditions.append(_after_sql(shape))
     page_select = (
         select(*table.c)
         .where(*page_conditions)
-        .order_by(*ordering(table.c, query))
-        .limit(query.limit + 1)
+        .order_by(*ordering(table.c, shape.sort, shape.descending))
+        .limit(bindparam(LIMIT, type_=Integer))
     )
-    if query.offset:
-        page_select = page_select.offset(query.offset)
+    if shape.offset:
+        page_select = page_select.offset(bindparam(OFFSET, type_=Integer))
     page = page_select.subquery("page")
     matching = (select(func.count().label("total")).select_from(table).where(*conditions)).subquery(
         "matching"
@@ -241,5 +348,22 @@ def list_statement(query: TaskQuery) -> AnySelect | None:
     return (
         select(matching.c.total, *page.c)
         .select_from(matching.outerjoin(page, true()))
-        .order_by(*ordering(page.c, query))
+        .order_by(*ordering(page.c, shape.sort, shape.descending))
     )
+
+
+@cache
+def _stats_statement() -> AnySelect:
+    c = tasks_table().c
+    now = bindparam(NOW, type_=c.due_date.type)
+    overdue = and_(c.due_date < now, c.status != COMPLETED)
+    counts = [func.count().label("total")]
+    counts += [
+        func.count().filter(c.status == status.value).label(status.value) for status in TaskStatus
+    ]
+    counts.append(func.count().filter(overdue).label("overdue"))
+    counts += [
+        func.count().filter(c.priority == priority.value).label(priority.value)
+        for priority in TaskPriority
+    ]
+    return select(*counts).where(c.user_id == bindparam(USER_ID))

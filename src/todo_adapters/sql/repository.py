@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from todo_adapters.sql.errors import storage_errors
-from todo_adapters.sql.listing import list_statement, storable
+from todo_adapters.sql.listing import list_statement, stats_statement, storable
 from todo_adapters.sql.mapper import task_from_values, values_from_task
 from todo_adapters.sql.statements import (
     MUTABLE_COLUMNS,
@@ -27,7 +27,6 @@ from todo_adapters.sql.statements import (
     get_statement,
     insert_statement,
     match_parameters,
-    stats_statement,
     update_statement,
 )
 from todo_core.errors import VersionConflict
@@ -96,11 +95,12 @@ class SqlTaskRepository:
             raise VersionConflict()
 
     def list(self, query: TaskQuery) -> Page:
-        statement = list_statement(query)
-        if statement is None:
+        listing = list_statement(query)
+        if listing is None:
             return page_from_rows(query, [], 0)
         with storage_errors():
-            rows = self._connection_for(False).execute(statement).mappings().all()
+            connection = self._connection_for(False)
+            rows = connection.execute(*listing).mappings().all()
         total = int(rows[0]["total"]) if rows else 0
         tasks = [task_from_values(row) for row in rows if row["id"] is not None]
         return page_from_rows(query, tasks, total)
@@ -109,7 +109,7 @@ class SqlTaskRepository:
         if not storable(user_id):
             return TaskStats(0, 0, 0, 0, 0, 0, 0, 0)
         with storage_errors():
-            row = self._connection_for(False).execute(stats_statement(user_id, now=now)).one()
+            row = self._connection_for(False).execute(*stats_statement(user_id, now=now)).one()
         counts: dict[str, Any] = row._asdict()
         return TaskStats(
             total=int(counts["total"]),

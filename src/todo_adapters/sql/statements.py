@@ -1,4 +1,4 @@
-"""The SQL of everything but the listing: read one, write, delete, count.
+"""The SQL of everything but the listing and the stats: read one, write, delete.
 
 Statements are built once and take their values as parameters, so
 SQLAlchemy's compiled cache serves every call.
@@ -7,16 +7,14 @@ SQLAlchemy's compiled cache serves every call.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from functools import cache
 from typing import Any, Final, TypeAlias
 
-from sqlalchemy import Delete, Insert, Select, Update, and_, bindparam, delete, func, select, update
+from sqlalchemy import Delete, Insert, Select, Update, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from todo_adapters.sql.mapper import COLUMNS, IMMUTABLE_COLUMNS
 from todo_adapters.sql.rows import tasks_table
-from todo_core.model import TaskPriority, TaskStatus
 
 #: A SELECT of any columns.
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
@@ -31,8 +29,6 @@ NEW_PREFIX: Final = "new_"
 
 #: Columns an update writes.
 MUTABLE_COLUMNS: Final = tuple(name for name in COLUMNS if name not in IMMUTABLE_COLUMNS)
-
-COMPLETED: Final = TaskStatus.COMPLETED.value
 
 
 @cache
@@ -97,19 +93,3 @@ def match_parameters(
     if version is not None:
         parameters[MATCH_VERSION] = version
     return parameters
-
-
-def stats_statement(user_id: str, *, now: datetime) -> AnySelect:
-    """Counts of ``TaskStats`` over one owner's tasks, in one aggregate."""
-    c = tasks_table().c
-    overdue = and_(c.due_date < now, c.status != COMPLETED)
-    counts = [func.count().label("total")]
-    counts += [
-        func.count().filter(c.status == status.value).label(status.value) for status in TaskStatus
-    ]
-    counts.append(func.count().filter(overdue).label("overdue"))
-    counts += [
-        func.count().filter(c.priority == priority.value).label(priority.value)
-        for priority in TaskPriority
-    ]
-    return select(*counts).where(c.user_id == user_id)
