@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import uvicorn
 
 from tests.unit.http.support import SECRET
 from todo_http import __main__ as entry
+from todo_http.server import serving_app
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def test_it_serves_the_app_factory_with_the_given_host_port_and_workers(
 
     [call] = served
     assert status == 0
-    assert call["app"] == "todo_http.app:create_app"
+    assert call["app"] == "todo_http.server:serving_app"
     assert call["factory"] is True
     assert (call["host"], call["port"], call["workers"]) == ("0.0.0.0", 9000, 3)
     assert "JsonFormatter" in str(call["log_config"]["formatters"])
@@ -76,3 +78,18 @@ def test_it_refuses_a_bad_port(
 
     assert entry.main(["--port", "0"]) == 2
     assert served == []
+
+
+def test_the_served_app_leaves_its_start_up_heap_out_of_garbage_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    gc.unfreeze()
+    try:
+        app = serving_app()
+        assert gc.get_freeze_count() > 0
+        assert gc.is_tracked(app)
+        assert not any(app is o for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
