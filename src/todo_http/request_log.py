@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from todo_http.paths import route_template
 
 REQUEST_ID_HEADER: Final = "x-request-id"
+_REQUEST_ID_HEADER_NAME: Final = REQUEST_ID_HEADER.encode()
 _SANE_REQUEST_ID: Final = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 UNMATCHED_ROUTE: Final = "<unmatched>"
 
@@ -29,7 +30,7 @@ logger = logging.getLogger("todo_http.access")
 def request_id_from(scope: Scope) -> str:
     """The client's ``X-Request-ID`` if it is short and plain, else a fresh one."""
     for name, value in scope.get("headers", ()):
-        if name == REQUEST_ID_HEADER.encode():
+        if name == _REQUEST_ID_HEADER_NAME:
             text: str = value.decode("latin-1")
             if _SANE_REQUEST_ID.fullmatch(text):
                 return text
@@ -62,23 +63,28 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, tag)
         finally:
-            route_path = getattr(scope.get("route"), "path", None)
-            template = route_template(scope["path"], route_path) if route_path else UNMATCHED_ROUTE
-            duration_ms = (time.perf_counter() - started) * 1000
-            logger.info(
-                "%s %s %d %.1fms request_id=%s",
-                scope["method"],
-                template,
-                status,
-                duration_ms,
-                request_id,
-                extra={
-                    "http": {
-                        "method": scope["method"],
-                        "route": template,
-                        "status": status,
-                        "duration_ms": round(duration_ms, 3),
-                        "request_id": request_id,
-                    }
-                },
-            )
+            if logger.isEnabledFor(logging.INFO):
+                _log_request(scope, status, time.perf_counter() - started, request_id)
+
+
+def _log_request(scope: Scope, status: int, seconds: float, request_id: str) -> None:
+    route_path = getattr(scope.get("route"), "path", None)
+    template = route_template(scope["path"], route_path) if route_path else UNMATCHED_ROUTE
+    duration_ms = seconds * 1000
+    logger.info(
+        "%s %s %d %.1fms request_id=%s",
+        scope["method"],
+        template,
+        status,
+        duration_ms,
+        request_id,
+        extra={
+            "http": {
+                "method": scope["method"],
+                "route": template,
+                "status": status,
+                "duration_ms": round(duration_ms, 3),
+                "request_id": request_id,
+            }
+        },
+    )
