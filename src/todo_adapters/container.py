@@ -45,6 +45,7 @@ def engine_from(settings: Settings) -> Engine:
         pool_recycle=settings.db_pool_recycle_seconds,
         pool_timeout=settings.db_pool_timeout_seconds,
         connect_timeout=settings.db_connect_timeout_seconds,
+        ping_after_idle_seconds=settings.db_ping_after_idle_seconds,
     )
 
 

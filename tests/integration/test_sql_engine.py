@@ -88,7 +88,8 @@ def test_a_postgres_engine_uses_psycopg2_with_the_pool_settings_and_connect_time
     assert engine.pool._max_overflow == 10
     assert engine.pool._recycle == 240
     assert engine.pool._timeout == 10
-    assert engine.pool._pre_ping is True
+    assert engine.pool._pre_ping is False  # pinged only after a second idle
+    assert len(engine.pool.dispatch.checkout) == 1  # the idle check
     _, connect_kwargs = engine.dialect.create_connect_args(engine.url)
     assert connect_kwargs["sslmode"] == "require"
     assert connect_kwargs["channel_binding"] == "require"
@@ -103,13 +104,14 @@ def test_every_pool_setting_can_be_overridden() -> None:
         pool_recycle=60,
         pool_timeout=3,
         connect_timeout=1,
-        pool_pre_ping=False,
+        ping_after_idle_seconds=0,
         echo=True,
     )
 
     assert isinstance(engine.pool, QueuePool)
     assert (engine.pool.size(), engine.pool._max_overflow) == (2, 0)
-    assert (engine.pool._recycle, engine.pool._timeout, engine.pool._pre_ping) == (60, 3, False)
+    assert (engine.pool._recycle, engine.pool._timeout, engine.pool._pre_ping) == (60, 3, True)
+    assert not engine.pool.dispatch.checkout  # SQLAlchemy pings every checkout itself
     assert engine.echo is True
     engine.dispose()
 

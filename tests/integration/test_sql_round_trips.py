@@ -3,16 +3,20 @@
 Counted twice: at the cursor (SQLAlchemy's ``before_cursor_execute`` and
 ``commit`` events) and on the wire, through a proxy that reads what psycopg2
 actually sends, including what SQLAlchemy never sees (psycopg2's own
-``BEGIN``) and the pool's pre-ping (``PING``, once per use case). Reads open
-no transaction; writes are one transaction.
+``BEGIN``) and the pool's ping (``PING``). Reads open no transaction; writes
+are one transaction. A connection back in the pool for less than
+``ping_after_idle_seconds`` is used without a ping, so a busy server sends
+none; one idle for longer is pinged once, and one that died while idle is
+replaced before the use case sees it.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from sqlalchemy import Engine, event
@@ -62,14 +66,30 @@ def wire() -> WireLog:
     return WireLog()
 
 
+#: Longer than any test: every connection counts as recently used.
+BUSY: Final = 3600.0
+#: Short enough to sleep past.
+SHORT_IDLE: Final = 0.05
+
+
 @pytest.fixture
-def wired_engine(postgres_url: str, wire: WireLog) -> Iterator[Engine]:
-    """An engine (``make_engine``, pre-ping on) whose connections go through a tapped proxy."""
+def proxy(postgres_url: str, wire: WireLog) -> Iterator[TcpProxy]:
     target = make_url(postgres_url)
-    with TcpProxy(target.host or "127.0.0.1", target.port or 5432, tap=wire.stream) as proxy:
-        engine = make_engine(proxy.through(postgres_url))
-        yield engine
-        engine.dispose()
+    with TcpProxy(target.host or "127.0.0.1", target.port or 5432, tap=wire.stream) as started:
+        yield started
+
+
+@pytest.fixture
+def idle_window() -> float:
+    return BUSY
+
+
+@pytest.fixture
+def wired_engine(postgres_url: str, proxy: TcpProxy, idle_window: float) -> Iterator[Engine]:
+    """An engine (``make_engine``) whose connections go through a tapped proxy."""
+    engine = make_engine(proxy.through(postgres_url), ping_after_idle_seconds=idle_window)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -140,18 +160,18 @@ def test_each_use_case_costs_at_most_two_statements_plus_the_commit(
     }
 
     # (statements, commits) at the cursor; then every round trip on the wire:
-    # the pool's pre-ping, and a transaction only around writes.
+    # a transaction only around writes, and no ping on a busy connection.
     assert costs == {
-        "create": (1, 1, "PING BEGIN INSERT COMMIT"),
-        "get": (1, 0, "PING SELECT"),
-        "list": (1, 0, "PING SELECT"),
-        "list, filtered and sorted": (1, 0, "PING SELECT"),
-        "list, next page by cursor": (1, 0, "PING SELECT"),
-        "list, offset past the end": (1, 0, "PING SELECT"),
-        "update": (2, 1, "PING BEGIN SELECT UPDATE COMMIT"),
-        "complete": (2, 1, "PING BEGIN SELECT UPDATE COMMIT"),
-        "stats": (1, 0, "PING SELECT"),
-        "delete": (2, 1, "PING BEGIN SELECT DELETE COMMIT"),
+        "create": (1, 1, "BEGIN INSERT COMMIT"),
+        "get": (1, 0, "SELECT"),
+        "list": (1, 0, "SELECT"),
+        "list, filtered and sorted": (1, 0, "SELECT"),
+        "list, next page by cursor": (1, 0, "SELECT"),
+        "list, offset past the end": (1, 0, "SELECT"),
+        "update": (2, 1, "BEGIN SELECT UPDATE COMMIT"),
+        "complete": (2, 1, "BEGIN SELECT UPDATE COMMIT"),
+        "stats": (1, 0, "SELECT"),
+        "delete": (2, 1, "BEGIN SELECT DELETE COMMIT"),
     }
 
 
@@ -169,8 +189,8 @@ def test_error_paths_cost_one_statement_and_no_commit(
         with pytest.raises(VersionConflict):
             service.delete(actor=user_id, task_id=task.id, expected_version=7)
 
-    assert traffic.measure(missing) == (1, 0, "PING BEGIN SELECT ROLLBACK")
-    assert traffic.measure(stale) == (1, 0, "PING BEGIN SELECT ROLLBACK")
+    assert traffic.measure(missing) == (1, 0, "BEGIN SELECT ROLLBACK")
+    assert traffic.measure(stale) == (1, 0, "BEGIN SELECT ROLLBACK")
 
 
 def test_a_write_that_changes_nothing_costs_one_statement(
@@ -183,7 +203,7 @@ def test_a_write_that_changes_nothing_costs_one_statement(
         lambda: service.update(actor=user_id, task_id=task.id, changes=TaskChanges(title="same"))
     )
 
-    assert cost == (1, 1, "PING BEGIN SELECT COMMIT")
+    assert cost == (1, 1, "BEGIN SELECT COMMIT")
 
 
 def test_a_locked_read_and_the_conditional_write_are_the_statements_of_an_update(
@@ -228,7 +248,7 @@ def test_a_read_then_a_write_in_one_unit_of_work_puts_only_the_write_in_a_transa
     assert traffic.measure(read_then_write) == (
         3,
         1,
-        "PING SELECT BEGIN SELECT UPDATE COMMIT",
+        "SELECT BEGIN SELECT UPDATE COMMIT",
     )
 
 
@@ -247,3 +267,44 @@ def test_a_connection_that_served_reads_goes_back_to_the_pool_transactional(
 
     with uow_factory() as uow:
         assert uow.tasks.get(user_id, task.id) is None
+
+
+@pytest.mark.parametrize("idle_window", [SHORT_IDLE])
+def test_a_connection_idle_past_the_window_is_pinged_once_before_use(
+    service: TaskService, traffic: Traffic
+) -> None:
+    user_id = fresh_user_id()
+    task = service.create(actor=user_id, draft=TaskDraft(title="idle"))
+
+    time.sleep(SHORT_IDLE * 2)
+    after_idle = traffic.measure(lambda: service.get(actor=user_id, task_id=task.id))
+    right_after = traffic.measure(lambda: service.get(actor=user_id, task_id=task.id))
+
+    assert after_idle == (1, 0, "PING SELECT")
+    assert right_after == (1, 0, "SELECT")
+
+
+@pytest.mark.parametrize("idle_window", [0.0])
+def test_a_window_of_zero_pings_before_every_use(service: TaskService, traffic: Traffic) -> None:
+    user_id = fresh_user_id()
+    task = service.create(actor=user_id, draft=TaskDraft(title="always"))
+
+    costs = [traffic.measure(lambda: service.get(actor=user_id, task_id=task.id)) for _ in "ab"]
+
+    assert costs == [(1, 0, "PING SELECT")] * 2
+
+
+@pytest.mark.parametrize("idle_window", [SHORT_IDLE])
+def test_a_connection_that_died_while_idle_is_replaced_before_the_use_case_sees_it(
+    service: TaskService, proxy: TcpProxy, traffic: Traffic
+) -> None:
+    user_id = fresh_user_id()
+    task = service.create(actor=user_id, draft=TaskDraft(title="outlives its connection"))
+    proxy.cut()  # closes the pooled connection's socket
+    proxy.restore()
+
+    time.sleep(SHORT_IDLE * 2)
+    cost = traffic.measure(lambda: service.get(actor=user_id, task_id=task.id))
+
+    assert cost[0] == 1, cost
+    assert service.get(actor=user_id, task_id=task.id).title == "outlives its connection"

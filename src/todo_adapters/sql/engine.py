@@ -3,13 +3,21 @@
 PostgreSQL: a bare ``postgresql://`` or ``postgres://`` URL (the form Neon
 hands out) is pinned to psycopg2, which SQLAlchemy 2.1 would otherwise swap
 for psycopg 3. Query parameters such as Neon's ``sslmode=require`` and
-``channel_binding=require`` pass through to libpq untouched. The pool checks
-connections before use (``pool_pre_ping``) and recycles them well before
-Neon suspends an idle compute (5 minutes), so a database that went away and
-came back is used again without a restart. Each new connection is switched
-to UTC, so timestamps of any year 1-9999 read back unshifted. psycopg2 begins
-a transaction itself at the first statement; ``SqlUnitOfWork`` puts a
-connection in autocommit for reads, so a read sends no ``BEGIN``/``ROLLBACK``.
+``channel_binding=require`` pass through to libpq untouched. The pool pings
+a connection before use when it has sat idle for a while
+(``ping_after_idle_seconds``, 1 s by default; 0 pings every checkout, which
+is SQLAlchemy's ``pool_pre_ping``) and recycles connections well before Neon
+suspends an idle compute (5 minutes), so a database that went away and came
+back is used again without a restart. A connection returned less than the
+window ago is trusted, as HikariCP trusts one used in its last 500 ms: under
+load that saves a round trip per request (a millisecond or more to Neon),
+and a server lost inside the window costs one request a 503, after which the
+pool starts afresh (SQLAlchemy invalidates it on a disconnect error).
+
+Each new connection is switched to UTC, so timestamps of any year 1-9999
+read back unshifted. psycopg2 begins a transaction itself at the first
+statement; ``SqlUnitOfWork`` puts a connection in autocommit for reads, so a
+read sends no ``BEGIN``/``ROLLBACK``.
 
 SQLite: WAL journal, a busy timeout and foreign keys on every connection.
 SQLAlchemy emits ``BEGIN`` itself (the pysqlite recipe of its documentation),
@@ -20,12 +28,13 @@ concurrent writers queue on the busy timeout instead of failing with
 
 from __future__ import annotations
 
+import time
 from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError
-from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+from sqlalchemy.engine import URL, Connection, Dialect, make_url
+from sqlalchemy.exc import ArgumentError, DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, StaticPool
 
 #: Execution option telling the SQLite ``begin`` hook the transaction will write.
 WRITE_INTENT: Final = "todo_write_intent"
@@ -34,6 +43,10 @@ WRITE_INTENT: Final = "todo_write_intent"
 SQLITE_BUSY_TIMEOUT_SECONDS: Final = 30.0
 
 APPLICATION_NAME: Final = "todo-core"
+
+#: A pooled PostgreSQL connection idle longer than this is pinged before use.
+PING_AFTER_IDLE_SECONDS: Final = 1.0
+_IDLE_SINCE: Final = "todo_idle_since"
 
 _POSTGRES_DRIVERS: Final = frozenset({"postgres", "postgresql", "postgresql+psycopg2"})
 _SQLITE_DRIVERS: Final = frozenset({"sqlite", "sqlite+pysqlite"})
@@ -85,17 +98,20 @@ def make_engine(
     pool_recycle: int = 240,
     pool_timeout: float = 10,
     connect_timeout: int = 5,
-    pool_pre_ping: bool = True,
+    ping_after_idle_seconds: float | None = PING_AFTER_IDLE_SECONDS,
     echo: bool = False,
 ) -> Engine:
-    """An engine for ``url``, configured as the module docstring describes."""
+    """An engine for ``url``, configured as the module docstring describes.
+
+    ``ping_after_idle_seconds``: ping a PostgreSQL connection idle at least
+    this long before use; 0 pings on every checkout, ``None`` never.
+    """
     parsed = _parse(url)
     pool: dict[str, Any] = {
         "pool_size": pool_size,
         "max_overflow": max_overflow,
         "pool_recycle": pool_recycle,
         "pool_timeout": pool_timeout,
-        "pool_pre_ping": pool_pre_ping,
     }
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, pool=pool, echo=echo)
@@ -104,9 +120,45 @@ def make_engine(
         connect_args["connect_timeout"] = connect_timeout
     if "application_name" not in parsed.query:
         connect_args["application_name"] = APPLICATION_NAME
-    engine = create_engine(parsed, echo=echo, connect_args=connect_args, **pool)
+    engine = create_engine(
+        parsed,
+        echo=echo,
+        connect_args=connect_args,
+        pool_pre_ping=ping_after_idle_seconds == 0,
+        **pool,
+    )
     event.listen(engine, "connect", _postgres_on_connect)
+    if ping_after_idle_seconds:
+        _ping_when_idle(engine, ping_after_idle_seconds)
     return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping on checkout a connection that sat in the pool ``idle_seconds`` or more.
+
+    A failed ping raises ``DisconnectionError`` from the ``checkout`` event:
+    the pool then drops that connection and hands out a new one (SQLAlchemy's
+    documented recipe, which ``pool_pre_ping`` runs on every checkout).
+    """
+    dialect: Dialect = engine.dialect
+
+    def mark_idle(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def ping_if_idle(
+        dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+    ) -> None:
+        idle_since: float = record.info.get(_IDLE_SINCE, 0.0)
+        if time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(f"ping failed after {idle_seconds} s idle") from error
+
+    event.listen(engine, "connect", mark_idle)
+    event.listen(engine, "checkin", mark_idle)
+    event.listen(engine, "checkout", ping_if_idle)
 
 
 def _postgres_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -36,6 +36,7 @@ ENV_NAMES = (
     "DB_POOL_RECYCLE_SECONDS",
     "DB_POOL_TIMEOUT_SECONDS",
     "DB_CONNECT_TIMEOUT_SECONDS",
+    "DB_PING_AFTER_IDLE_SECONDS",
     "LOG_LEVEL",
     "LOG_FORMAT",
 )
@@ -58,6 +59,7 @@ def test_the_defaults_are_those_of_the_contract(monkeypatch: pytest.MonkeyPatch)
     assert (settings.jwt_leeway_seconds, settings.jwks_timeout_seconds) == (30, 5)
     assert (settings.db_pool_size, settings.db_max_overflow) == (5, 10)
     assert (settings.db_pool_recycle_seconds, settings.db_pool_timeout_seconds) == (240, 10)
+    assert settings.db_ping_after_idle_seconds == 1
     assert settings.db_connect_timeout_seconds == 5
     assert (settings.log_level, settings.log_format) == ("INFO", "text")
 
