@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from jose import jwt
 from jose.backends.base import Key
@@ -23,6 +24,21 @@ from todo_core.errors import InvalidToken
 
 logger = logging.getLogger(__name__)
 
+#: Tokens whose signature was checked, remembered with their claims (about 1 KiB each).
+VERIFIED_TOKENS_KEPT: Final = 1024
+
+
+def _signed_claims(token: str, alg: str, key: Key) -> Any:
+    """The claims of ``token`` if its signature holds under ``key`` (python-jose)."""
+    try:
+        return jwt.decode(token, key, algorithms=[alg], options=JOSE_SIGNATURE_ONLY)
+    except JOSEError:
+        logger.debug("token refused: signature or payload")
+        raise InvalidToken() from None
+    except (ValueError, TypeError, RecursionError):  # jose lets a few parser errors through
+        logger.debug("token refused: unparsable")
+        raise InvalidToken() from None
+
 
 class TokenVerifier:
     """Verifies HS256 tokens with a shared secret and/or EdDSA/ES256/RS256 via a JWKS.
@@ -31,6 +47,12 @@ class TokenVerifier:
     handed to python-jose is always the single algorithm of that mode, with a
     key built for it, so a public key can never be used as an HMAC secret.
     Safe to share between threads.
+
+    A browser sends the same token with every request until it expires, so a
+    signature that held is remembered for that exact token and key (an LRU of
+    ``VERIFIED_TOKENS_KEPT``): the time claims, issuer and audience are still
+    checked on every call, a refused token is never remembered, and a key
+    replaced in the JWKS is a new key, so its old tokens are checked again.
     """
 
     def __init__(
@@ -69,6 +91,7 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._leeway = float(leeway_seconds)
+        self._signed_claims = functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)(_signed_claims)
         register_eddsa()
 
     def verify(self, token: str) -> str:
@@ -79,14 +102,7 @@ class TokenVerifier:
         """
         header = unverified_header(token)
         alg, key = self._key_for(header)
-        try:
-            claims: Any = jwt.decode(token, key, algorithms=[alg], options=JOSE_SIGNATURE_ONLY)
-        except JOSEError:
-            logger.debug("token refused: signature or payload")
-            raise InvalidToken() from None
-        except (ValueError, TypeError, RecursionError):  # jose lets a few parser errors through
-            logger.debug("token refused: unparsable")
-            raise InvalidToken() from None
+        claims = self._signed_claims(token, alg, key)
         if not isinstance(claims, dict):
             raise InvalidToken()
         check_registered_claims(

@@ -259,6 +259,24 @@ def test_a_key_dropped_from_the_set_stops_working_after_a_refetch(
         verifier.verify(ed25519_key.sign(make_claims()))
 
 
+def test_a_verified_token_is_checked_again_once_its_kid_names_another_key(
+    verifier: TokenVerifier,
+    jwks_server: Any,
+    clock: Any,
+    ed25519_key: Any,
+    new_key: Callable[[str, str], Any],
+    make_claims: Claims,
+) -> None:
+    token = ed25519_key.sign(make_claims())
+    assert verifier.verify(token)  # its signature is now remembered
+    jwks_server.serve(new_key("EdDSA", ed25519_key.kid), other := new_key("EdDSA", "ed-2"))
+    clock.advance(30)
+    verifier.verify(other.sign(make_claims()))  # an unknown kid: the set is fetched again
+
+    with pytest.raises(InvalidToken):
+        verifier.verify(token)
+
+
 def test_unknown_kids_refetch_at_most_once_per_interval(
     verifier: TokenVerifier,
     jwks_server: Any,
