@@ -31,7 +31,6 @@ from todo_core.services import TaskService, utc_now
 HTTP_MODULES = (
     "todo_http.deps",
     "todo_http.body",
-    "todo_http.routes",
     "todo_http.health",
 )
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from todo_core.services import authorize
+from todo_core.services import TaskService, authorize
 
 
 class Verifier(Protocol):
@@ -26,25 +26,37 @@ class Verifier(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Principal:
-    """The acting user (the token's ``sub``) and the collection addressed (``None``: their own)."""
+class Caller:
+    """The acting user (the token's ``sub``), the collection addressed, and the use cases.
+
+    ``owner`` is ``None`` for the caller's own collection (the short routes).
+    """
 
     actor: str
     owner: str | None
+    service: TaskService
+
+
+class Wiring(NamedTuple):
+    """What authenticating a caller needs from the container."""
+
+    verifier: Verifier
+    may_block: bool
+    service: TaskService
 
 
 class BearerAuthentication(HTTPBearer):
-    """The principal dependency; also declares the HTTP bearer scheme in OpenAPI.
+    """The one dependency of every task route; also the HTTP bearer scheme in OpenAPI.
 
     FastAPI's ``HTTPBearer`` parses the header itself (one space only, no
     error for text after the token); here the raw header goes to the
     verifier, which has the exact rules. Being the security scheme and the
-    authentication at once keeps it to one dependency per request.
-    ``resolve`` returns the verifier and whether it may block (the container's,
-    injected by the caller).
+    authentication at once, and handing over the use cases with the caller,
+    keeps it to one dependency per request: each costs FastAPI a resolution
+    pass every time. ``resolve`` returns the container's ``Wiring``.
     """
 
-    def __init__(self, *, resolve: Callable[[], tuple[Verifier, bool]]) -> None:
+    def __init__(self, *, resolve: Callable[[], Wiring]) -> None:
         super().__init__(
             scheme_name="bearer",
             bearerFormat="JWT",
@@ -56,14 +68,16 @@ class BearerAuthentication(HTTPBearer):
         )
         self._resolve = resolve
 
-    async def __call__(self, request: HTTPConnection) -> Principal:  # type: ignore[override]
-        verifier, may_block = self._resolve()
-        return await authenticate(
-            verifier,
+    async def __call__(self, request: HTTPConnection) -> Caller:  # type: ignore[override]
+        wiring = self._resolve()
+        owner = request.path_params.get("user_id")
+        actor = await authenticate(
+            wiring.verifier,
             request.headers.get("authorization"),
-            path_owner=request.path_params.get("user_id"),
-            may_block=may_block,
+            path_owner=owner,
+            may_block=wiring.may_block,
         )
+        return Caller(actor=actor, owner=owner, service=wiring.service)
 
 
 async def authenticate(
@@ -72,12 +86,12 @@ async def authenticate(
     *,
     path_owner: str | None,
     may_block: bool,
-) -> Principal:
-    """Verify the credential (401 errors), then check the path's user id against it (403)."""
+) -> str:
+    """The acting user: verify the credential (401 errors), then the path's user id (403)."""
     if may_block:
         actor = await run_in_threadpool(verifier.user_id_from_header, authorization)
     else:
         actor = verifier.user_id_from_header(authorization)
     if path_owner is not None:
         authorize(actor, path_owner)
-    return Principal(actor=actor, owner=path_owner)
+    return actor

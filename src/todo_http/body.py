@@ -1,7 +1,7 @@
 """Request bodies, read only after authentication: 413, then 415, then 422.
 
 FastAPI reads and validates a declared body before any dependency runs, so
-no route declares one: these dependencies depend on the principal (401/403
+no route declares one: these dependencies depend on the caller (401/403
 first), then read the stream themselves with a byte limit (413, also for
 chunked bodies with no ``Content-Length``), check the content type (415),
 and validate the JSON in one pass (422). The OpenAPI request bodies are
@@ -19,7 +19,7 @@ from todo_adapters.container import Container
 from todo_core.changes import UNSET, TaskChanges, TaskDraft
 from todo_core.errors import FieldError, InvalidInput
 from todo_core.model import TaskPriority
-from todo_http.deps import CurrentPrincipal, Provide
+from todo_http.deps import CurrentCaller, Provide
 from todo_http.errors import PayloadTooLarge, UnsupportedMediaType
 from todo_http.schemas import TASK_COMPLETION, TASK_CREATE, TASK_UPDATE
 
@@ -54,7 +54,7 @@ def _body_limit(
     return limit
 
 
-async def raw_json_body(request: Request, _principal: CurrentPrincipal) -> bytes:
+async def raw_json_body(request: Request, _caller: CurrentCaller) -> bytes:
     """The body bytes of an authenticated request (empty: no body); 413 and 415 checked."""
     raw = await read_limited(request, _body_limit())
     if raw and not is_json_media_type(request.headers.get("content-type")):

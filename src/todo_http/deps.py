@@ -5,11 +5,11 @@ FastAPI then resolves the marker in the event loop instead of sending a
 no-op to the threadpool for every injected service of every request
 (``@inject`` swaps the marker for the provided object either way).
 
-The principal is one dependency (``BearerAuthentication``, which is also the
-OpenAPI security scheme); the verifier it needs is injected by
-``_verification`` with default markers rather than as FastAPI
-sub-dependencies, because every FastAPI dependency costs a resolution pass
-on every request.
+A task route has one dependency, the caller (``BearerAuthentication``, which
+is also the OpenAPI security scheme): the verifier it needs and the use cases
+it hands on are injected by ``_wiring`` with default markers rather than as
+FastAPI sub-dependencies, because every FastAPI dependency costs a
+resolution pass on every request.
 """
 
 from typing import TYPE_CHECKING, Annotated
@@ -21,7 +21,7 @@ from fastapi import Depends
 from todo_adapters.container import Container
 from todo_adapters.jwt import TokenVerifier
 from todo_core.services import TaskService
-from todo_http.auth import BearerAuthentication, Principal
+from todo_http.auth import BearerAuthentication, Caller, Wiring
 
 if TYPE_CHECKING:
     Provide = wiring.Provide
@@ -35,15 +35,15 @@ else:
 
 
 @inject
-def _verification(
+def _wiring(
     verifier: TokenVerifier = Provide[Container.token_verifier],
     may_block: bool = Provide[Container.token_verification_may_block],
-) -> tuple[TokenVerifier, bool]:
-    return verifier, may_block
+    service: TaskService = Provide[Container.task_service],
+) -> Wiring:
+    return Wiring(verifier, may_block, service)
 
 
 #: 401 unless the bearer token is valid; 403 if the path names another user.
-BEARER = BearerAuthentication(resolve=_verification)
+BEARER = BearerAuthentication(resolve=_wiring)
 
-CurrentPrincipal = Annotated[Principal, Depends(BEARER)]
-TaskServiceDep = Annotated[TaskService, Depends(Provide[Container.task_service])]
+CurrentCaller = Annotated[Caller, Depends(BEARER)]

@@ -3,7 +3,7 @@
 Request bodies are read by ``body`` (after authentication), so they are
 declared here instead of by FastAPI: ``request_body`` for a route's
 ``openapi_extra``, and the components added by ``install_openapi``. The
-``{user_id}`` path parameter is read by the principal dependency from the
+``{user_id}`` path parameter is read by the caller dependency from the
 path, and declared here for every operation of the long route shape.
 """
 

@@ -2,10 +2,10 @@
 
 One router, included twice by `create_app`: under `/api` (the token's
 own tasks) and under `/api/{user_id}` (the path must name the token's
-user). The principal dependency reads `user_id` from the path when there
-is one. Handlers are synchronous (the SQL adapter is), so FastAPI runs them
-in its threadpool; authentication and body reading happen before, in the
-event loop.
+user). The caller dependency reads `user_id` from the path when there
+is one, and brings the use cases along. Handlers are synchronous (the SQL
+adapter is), so FastAPI runs them in its threadpool; authentication and body
+reading happen before, in the event loop.
 """
 
 import uuid
@@ -13,18 +13,16 @@ from collections.abc import Callable
 from typing import Annotated, Final
 from urllib.parse import quote
 
-from dependency_injector.wiring import inject
 from fastapi import APIRouter, Header
 from pydantic import WithJsonSchema
 from starlette.requests import Request
 from starlette.responses import Response
 
 from todo_core.changes import TaskChanges
-from todo_core.services import TaskService
-from todo_http.auth import Principal
+from todo_http.auth import Caller
 from todo_http.body import ChangesBody, CompletionBody, DraftBody
 from todo_http.conditional import expected_version, none_match
-from todo_http.deps import CurrentPrincipal, TaskServiceDep
+from todo_http.deps import CurrentCaller
 from todo_http.listing import page_headers, parse_listing
 from todo_http.listing_parameters import LIST_PARAMETERS
 from todo_http.openapi import error_responses, header, request_body
@@ -67,13 +65,10 @@ def _collection_path(request: Request) -> str:
     return quote(path.rstrip("/"), safe="/")
 
 
-# Helpers take plain types: wiring patches every function whose signature holds a marker.
-def _current_version(
-    service: TaskService, principal: Principal, task_id: uuid.UUID
-) -> Callable[[], int]:
+def _current_version(caller: Caller, task_id: uuid.UUID) -> Callable[[], int]:
     """Reads the task's version, for an `If-Match` that lists several tags."""
     return lambda: (
-        service.get(actor=principal.actor, owner=principal.owner, task_id=task_id).version
+        caller.service.get(actor=caller.actor, owner=caller.owner, task_id=task_id).version
     )
 
 
@@ -92,15 +87,14 @@ def _current_version(
     },
     openapi_extra={"parameters": LIST_PARAMETERS},
 )
-@inject
-def list_tasks(request: Request, principal: CurrentPrincipal, service: TaskServiceDep) -> Response:
+def list_tasks(request: Request, caller: CurrentCaller) -> Response:
     """Filter, sort and page the user's tasks.
 
     Page with `limit` and `offset`, or follow the `Link: <...>; rel="next"`
     header: it carries an opaque `cursor` (stable and fast at any depth).
     """
     listing = parse_listing(request.query_params)
-    page = service.list(actor=principal.actor, owner=principal.owner, request=listing)
+    page = caller.service.list(actor=caller.actor, owner=caller.owner, request=listing)
     headers = page_headers(page, path=request.scope["path"], params=request.query_params)
     return tasks_response(page.items, headers=headers)
 
@@ -116,12 +110,9 @@ def list_tasks(request: Request, principal: CurrentPrincipal, service: TaskServi
     },
     openapi_extra=request_body("TaskCreate", required=True),
 )
-@inject
-def create_task(
-    request: Request, principal: CurrentPrincipal, draft: DraftBody, service: TaskServiceDep
-) -> Response:
+def create_task(request: Request, caller: CurrentCaller, draft: DraftBody) -> Response:
     """Add a task to the user's collection."""
-    task = service.create(actor=principal.actor, owner=principal.owner, draft=draft)
+    task = caller.service.create(actor=caller.actor, owner=caller.owner, draft=draft)
     location = f"{_collection_path(request)}/{task.id}"
     return task_response(task, status_code=201, location=location)
 
@@ -132,10 +123,9 @@ def create_task(
     summary="Count tasks",
     responses=error_responses(401, 403, 503),
 )
-@inject
-def task_stats(principal: CurrentPrincipal, service: TaskServiceDep) -> Response:
+def task_stats(caller: CurrentCaller) -> Response:
     """Counts by status and priority, and how many are overdue, over all the user's tasks."""
-    stats = service.stats(actor=principal.actor, owner=principal.owner)
+    stats = caller.service.stats(actor=caller.actor, owner=caller.owner)
     return json_response(stats_document(stats))
 
 
@@ -149,31 +139,28 @@ def task_stats(principal: CurrentPrincipal, service: TaskServiceDep) -> Response
         **error_responses(401, 403, 404, 422, 503),
     },
 )
-@inject
 def get_task(
     task_id: uuid.UUID,
-    principal: CurrentPrincipal,
-    service: TaskServiceDep,
+    caller: CurrentCaller,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """One task, or 304 if the client's copy is current."""
-    task = service.get(actor=principal.actor, owner=principal.owner, task_id=task_id)
+    task = caller.service.get(actor=caller.actor, owner=caller.owner, task_id=task_id)
     if none_match(if_none_match, task.version):
         return not_modified(task)
     return task_response(task)
 
 
 def _update(
-    service: TaskService,
-    principal: Principal,
+    caller: Caller,
     task_id: uuid.UUID,
     changes: TaskChanges,
     if_match: str | None,
 ) -> Response:
-    expected = expected_version(if_match, _current_version(service, principal, task_id))
-    task = service.update(
-        actor=principal.actor,
-        owner=principal.owner,
+    expected = expected_version(if_match, _current_version(caller, task_id))
+    task = caller.service.update(
+        actor=caller.actor,
+        owner=caller.owner,
         task_id=task_id,
         changes=changes,
         expected_version=expected,
@@ -188,16 +175,14 @@ def _update(
     responses={200: {"headers": _ETAG}, **_WRITE_ERRORS},
     openapi_extra=request_body("TaskUpdate", required=True),
 )
-@inject
 def replace_task(
     task_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    caller: CurrentCaller,
     changes: ChangesBody,
-    service: TaskServiceDep,
     if_match: IfMatch = None,
 ) -> Response:
     """Merge the fields present into the task (same as PATCH)."""
-    return _update(service, principal, task_id, changes, if_match)
+    return _update(caller, task_id, changes, if_match)
 
 
 @router.patch(
@@ -207,16 +192,14 @@ def replace_task(
     responses={200: {"headers": _ETAG}, **_WRITE_ERRORS},
     openapi_extra=request_body("TaskUpdate", required=True),
 )
-@inject
 def update_task(
     task_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    caller: CurrentCaller,
     changes: ChangesBody,
-    service: TaskServiceDep,
     if_match: IfMatch = None,
 ) -> Response:
     """Merge the fields present into the task."""
-    return _update(service, principal, task_id, changes, if_match)
+    return _update(caller, task_id, changes, if_match)
 
 
 @router.patch(
@@ -226,19 +209,17 @@ def update_task(
     responses={200: {"headers": _ETAG}, **_WRITE_ERRORS},
     openapi_extra=request_body("TaskCompletion", required=False),
 )
-@inject
 def complete_task(
     task_id: uuid.UUID,
-    principal: CurrentPrincipal,
+    caller: CurrentCaller,
     completed: CompletionBody,
-    service: TaskServiceDep,
     if_match: IfMatch = None,
 ) -> Response:
     """No body or `{}` toggles; `{"completed": bool}` sets."""
-    expected = expected_version(if_match, _current_version(service, principal, task_id))
-    task = service.set_completed(
-        actor=principal.actor,
-        owner=principal.owner,
+    expected = expected_version(if_match, _current_version(caller, task_id))
+    task = caller.service.set_completed(
+        actor=caller.actor,
+        owner=caller.owner,
         task_id=task_id,
         completed=completed,
         expected_version=expected,
@@ -253,16 +234,14 @@ def complete_task(
     summary="Delete a task",
     responses=error_responses(401, 403, 404, 412, 422, 503),
 )
-@inject
 def delete_task(
     task_id: uuid.UUID,
-    principal: CurrentPrincipal,
-    service: TaskServiceDep,
+    caller: CurrentCaller,
     if_match: IfMatch = None,
 ) -> Response:
     """Remove the task for good."""
-    expected = expected_version(if_match, _current_version(service, principal, task_id))
-    service.delete(
-        actor=principal.actor, owner=principal.owner, task_id=task_id, expected_version=expected
+    expected = expected_version(if_match, _current_version(caller, task_id))
+    caller.service.delete(
+        actor=caller.actor, owner=caller.owner, task_id=task_id, expected_version=expected
     )
     return no_content()
