@@ -347,6 +347,28 @@ class Bench:
             }
         return results, mixed_requests, mixed_rate
 
+    def cursor_vs_first_page(
+        self, driver: LoadDriver, app: Server, items: dict[str, Scenario]
+    ) -> dict[str, Any]:
+        """The deep cursor page's p50 against page 1 of the same user, measured back to back.
+
+        Page 1, the cursor page, page 1 again, on the app only: the target
+        compares two app runs, so they are bracketed like app and floor
+        (the scenarios' own runs are a floor run apart).
+        """
+        first, cursor = items["deep_first"], items["deep_cursor"]
+        log("deep cursor vs page 1: page 1, cursor, page 1 (app)")
+        duration = self.config.duration
+        runs = [self.measure(driver, app, item, duration) for item in (first, cursor, first)]
+        first_p50 = [runs[0].p50_ms, runs[2].p50_ms]
+        cursor_p50 = runs[1].p50_ms
+        mean_first = sum(first_p50) / 2
+        return {
+            "first_page_p50_ms": first_p50,
+            "cursor_p50_ms": cursor_p50,
+            "ratio": cursor_p50 / mean_first if mean_first else None,
+        }
+
     def soak(
         self, driver: LoadDriver, app: Server, mixed: Scenario, done: int, rate: float
     ) -> dict[str, Any]:
@@ -526,6 +548,7 @@ class Bench:
         self.app_errors = self.floor_errors = 0  # warm-up errors would show in the runs too
         log("scenarios: floor, app, floor")
         results, mixed_done, mixed_rate = self.run_scenarios(driver, app, floor, items)
+        cursor_check = self.cursor_vs_first_page(driver, app, items)
         rss = self.soak(driver, app, items["mixed"], mixed_done, mixed_rate)
         profile = self.profile(driver, app, items["get"]) if c.profile else None
         rss["peak_bytes"] = app.usage().peak_rss_bytes
@@ -546,6 +569,7 @@ class Bench:
                 "python": sys.version.split()[0],
             },
             "scenarios": results,
+            "cursor_vs_first_page": cursor_check,
             "scaling": scaling,
             "rss": rss,
             "profile": profile,
