@@ -19,8 +19,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from todo_adapters.sql.engine import PING_AFTER_IDLE_SECONDS
-
 #: HS256 secrets shorter than this are refused (RFC 7518 section 3.2: key >= hash size).
 MIN_SECRET_BYTES: Final = 32
 
@@ -71,9 +69,7 @@ class Settings(BaseSettings):
     db_pool_recycle_seconds: int = Field(default=240, ge=-1)
     db_pool_timeout_seconds: float = Field(default=10, gt=0, allow_inf_nan=False)
     db_connect_timeout_seconds: int = Field(default=5, ge=1)
-    db_ping_after_idle_seconds: float = Field(
-        default=PING_AFTER_IDLE_SECONDS, ge=0, allow_inf_nan=False
-    )
+    db_ping_after_idle_seconds: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
 
