@@ -28,11 +28,12 @@ class TaskRepository(Protocol):
         """Write back a changed task if it is still at ``previous_version``.
 
         Raises ``VersionConflict`` if another write got there first, so updates
-        cannot lose each other.
+        cannot lose each other: at once, or at the latest from ``commit`` (an
+        adapter may hold a unit's only write back and send it with the commit).
         """
 
     def remove(self, task: Task) -> None:
-        """Delete the task if it is still at ``task.version`` (``VersionConflict`` if not)."""
+        """Delete the task if still at ``task.version`` (else ``VersionConflict``, as ``save``)."""
 
     def list(self, query: TaskQuery) -> Page:
         """One page of tasks in the query's order, with the total count and next cursor."""
@@ -58,7 +59,7 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     def commit(self) -> None:
-        """Make this unit's changes durable."""
+        """Make this unit's changes durable; may raise what a held-back write raises."""
 
     def rollback(self) -> None:
         """Discard this unit's changes."""

@@ -30,8 +30,6 @@ from todo_core.queries import (
 Clock = Callable[[], datetime]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
-#: Unconditional writes retry this often when a concurrent write wins the race.
-WRITE_ATTEMPTS = 5
 #: Bulk imports write this many tasks per statement.
 IMPORT_BATCH_SIZE = 500
 
@@ -169,7 +167,7 @@ class TaskService:
             if apply_changes(task, changes, now=now):
                 repository.save(task, previous_version=previous_version)
 
-        return self._locked_write(user_id, task_id, expected_version, change)
+        return self._write(user_id, task_id, expected_version, change)
 
     def set_completed(
         self,
@@ -192,7 +190,7 @@ class TaskService:
             if task.finish_write(now=now):
                 repository.save(task, previous_version=previous_version)
 
-        return self._locked_write(user_id, task_id, expected_version, change)
+        return self._write(user_id, task_id, expected_version, change)
 
     def delete(
         self,
@@ -208,7 +206,7 @@ class TaskService:
         def remove(repository: TaskRepository, task: Task, _now: datetime) -> None:
             repository.remove(task)
 
-        self._locked_write(user_id, task_id, expected_version, remove)
+        self._write(user_id, task_id, expected_version, remove)
 
     def stats(self, *, actor: str, owner: str | None = None) -> TaskStats:
         """Counts by status and priority, and how many are overdue."""
@@ -216,26 +214,33 @@ class TaskService:
         with self._uow_factory() as uow:
             return uow.tasks.stats(user_id, now=self._clock())
 
-    def _locked_write(
+    def _write(
         self,
         user_id: str,
         task_id: uuid.UUID,
         expected_version: int | None,
         act: Callable[[TaskRepository, Task, datetime], None],
     ) -> Task:
-        """Load and lock, check the version, act, commit; retry a lost race unless conditional."""
-        for attempt in range(WRITE_ATTEMPTS):
+        """Read, check the version, act, commit: optimistic first, locked after a lost race.
+
+        The first attempt reads without a lock and writes conditionally on the
+        version it read, so an uncontended write costs the read and the write
+        alone. If another write got in between, a conditional request
+        (``expected_version``) has lost (``VersionConflict``); an unconditional
+        one tries once more holding the row's lock, which no one can overtake.
+        """
+        for locked in (False, True):
             with self._uow_factory() as uow:
-                task = uow.tasks.get(user_id, task_id, for_update=True)
+                task = uow.tasks.get(user_id, task_id, for_update=locked)
                 if task is None:
                     raise TaskNotFound()
                 check_version(task, expected_version)
                 try:
                     act(uow.tasks, task, self._clock())
+                    uow.commit()
                 except VersionConflict:
-                    if expected_version is not None or attempt == WRITE_ATTEMPTS - 1:
+                    if expected_version is not None or locked:
                         raise
                     continue
-                uow.commit()
                 return task
-        raise VersionConflict()  # pragma: no cover - the last attempt returns or raises
+        raise VersionConflict()  # pragma: no cover - the locked attempt returns or raises

@@ -20,7 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support import oracle
-from tests.support.builders import add_tasks, fresh_user_id, make_task, snapshot
+from tests.support.builders import (
+    add_tasks,
+    fresh_user_id,
+    make_task,
+    remove_task,
+    save_task,
+    snapshot,
+)
 from tests.support.clock import DEFAULT_START, FakeClock
 from tests.support.strategies import TaskSpec, build_tasks, sort_fields, task_specs
 from todo_core.changes import TaskChanges, TaskDraft
@@ -233,8 +240,8 @@ class RepositoryContract:
         stale.rename("Loser")
         stale.finish_write(now=NOW)
 
-        with uow_factory() as uow, pytest.raises(VersionConflict):
-            uow.tasks.save(stale, previous_version=1)
+        with pytest.raises(VersionConflict):
+            save_task(uow_factory, stale, previous_version=1)
 
         stored = _get(uow_factory, task.user_id, task.id)
         assert stored is not None
@@ -251,8 +258,8 @@ class RepositoryContract:
         task.rename("Too late")
         task.finish_write(now=NOW)
 
-        with uow_factory() as uow, pytest.raises(VersionConflict):
-            uow.tasks.save(task, previous_version=1)
+        with pytest.raises(VersionConflict):
+            save_task(uow_factory, task, previous_version=1)
 
         assert _get(uow_factory, task.user_id, task.id) is None
 
@@ -263,10 +270,10 @@ class RepositoryContract:
         add_tasks(uow_factory, task)
         impostor = dataclasses.replace(task, user_id=fresh_user_id(), title="Taken over")
 
-        with uow_factory() as uow, pytest.raises(VersionConflict):
-            uow.tasks.save(impostor, previous_version=1)
-        with uow_factory() as uow, pytest.raises(VersionConflict):
-            uow.tasks.remove(impostor)
+        with pytest.raises(VersionConflict):
+            save_task(uow_factory, impostor, previous_version=1)
+        with pytest.raises(VersionConflict):
+            remove_task(uow_factory, impostor)
 
         stored = _get(uow_factory, task.user_id, task.id)
         assert stored is not None
@@ -294,8 +301,8 @@ class RepositoryContract:
             actor=task.user_id, task_id=task.id, changes=TaskChanges(title="Changed")
         )
 
-        with uow_factory() as uow, pytest.raises(VersionConflict):
-            uow.tasks.remove(task)
+        with pytest.raises(VersionConflict):
+            remove_task(uow_factory, task)
 
         stored = _get(uow_factory, task.user_id, task.id)
         assert stored is not None

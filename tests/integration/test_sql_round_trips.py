@@ -3,7 +3,8 @@
 Counted twice: at the cursor (SQLAlchemy's ``before_cursor_execute`` and
 ``commit`` events) and on the wire, through a proxy that reads what psycopg2
 actually sends, including what SQLAlchemy never sees (psycopg2's own
-``BEGIN``) and the pool's ping (``PING``). Reads open no transaction; writes
+``BEGIN``) and the pool's ping (``PING``). Reads open no transaction; a use
+case's only write goes out alone (autocommit), after its read; several writes
 are one transaction. A connection back in the pool for less than
 ``ping_after_idle_seconds`` is used without a ping, so a busy server sends
 none; one idle for longer is pinged once, and one that died while idle is
@@ -116,7 +117,7 @@ def service(wired_engine: Engine) -> TaskService:
     return TaskService(uow_factory=sql_uow_factory(wired_engine), clock=FakeClock())
 
 
-def test_each_use_case_costs_at_most_two_statements_plus_the_commit(
+def test_each_use_case_costs_at_most_two_statements_and_no_transaction(
     service: TaskService, traffic: Traffic
 ) -> None:
     user_id = fresh_user_id()
@@ -160,18 +161,18 @@ def test_each_use_case_costs_at_most_two_statements_plus_the_commit(
     }
 
     # (statements, commits) at the cursor; then every round trip on the wire:
-    # a transaction only around writes, and no ping on a busy connection.
+    # a lone write is atomic by itself, and no ping on a busy connection.
     assert costs == {
-        "create": (1, 1, "BEGIN INSERT COMMIT"),
+        "create": (1, 1, "INSERT"),
         "get": (1, 0, "SELECT"),
         "list": (1, 0, "SELECT"),
         "list, filtered and sorted": (1, 0, "SELECT"),
         "list, next page by cursor": (1, 0, "SELECT"),
         "list, offset past the end": (1, 0, "SELECT"),
-        "update": (2, 1, "BEGIN SELECT UPDATE COMMIT"),
-        "complete": (2, 1, "BEGIN SELECT UPDATE COMMIT"),
+        "update": (2, 1, "SELECT UPDATE"),
+        "complete": (2, 1, "SELECT UPDATE"),
         "stats": (1, 0, "SELECT"),
-        "delete": (2, 1, "BEGIN SELECT DELETE COMMIT"),
+        "delete": (2, 1, "SELECT DELETE"),
     }
 
 
@@ -189,8 +190,8 @@ def test_error_paths_cost_one_statement_and_no_commit(
         with pytest.raises(VersionConflict):
             service.delete(actor=user_id, task_id=task.id, expected_version=7)
 
-    assert traffic.measure(missing) == (1, 0, "BEGIN SELECT ROLLBACK")
-    assert traffic.measure(stale) == (1, 0, "BEGIN SELECT ROLLBACK")
+    assert traffic.measure(missing) == (1, 0, "SELECT")
+    assert traffic.measure(stale) == (1, 0, "SELECT")
 
 
 def test_a_write_that_changes_nothing_costs_one_statement(
@@ -203,10 +204,10 @@ def test_a_write_that_changes_nothing_costs_one_statement(
         lambda: service.update(actor=user_id, task_id=task.id, changes=TaskChanges(title="same"))
     )
 
-    assert cost == (1, 1, "BEGIN SELECT COMMIT")
+    assert cost == (1, 1, "SELECT")
 
 
-def test_a_locked_read_and_the_conditional_write_are_the_statements_of_an_update(
+def test_a_plain_read_and_the_conditional_write_are_the_statements_of_an_update(
     service: TaskService, traffic: Traffic
 ) -> None:
     user_id = fresh_user_id()
@@ -218,7 +219,7 @@ def test_a_locked_read_and_the_conditional_write_are_the_statements_of_an_update
 
     select, update = (" ".join(s.split()) for s in traffic.statements)
     assert select.startswith("SELECT")
-    assert select.endswith("FOR UPDATE")
+    assert "FOR UPDATE" not in select
     assert update.startswith("UPDATE tasks SET")
     assert "WHERE tasks.id = " in update
     assert "tasks.version = " in update
@@ -250,6 +251,123 @@ def test_a_read_then_a_write_in_one_unit_of_work_puts_only_the_write_in_a_transa
         1,
         "SELECT BEGIN SELECT UPDATE COMMIT",
     )
+
+
+def _warm_up(engine: Engine) -> None:
+    """Open the engine's first connection (its set-up queries) before measuring."""
+    with SqlUnitOfWork(engine) as uow:
+        uow.tasks.stats(fresh_user_id(), now=FakeClock()())
+
+
+class RacingClock(FakeClock):
+    """A clock that lets another writer change the task the first time it is read.
+
+    The use case reads the clock between its read and its write, so the
+    competing write lands exactly in the race window.
+    """
+
+    def __init__(self, compete: Callable[[], None]) -> None:
+        super().__init__()
+        self._compete: Callable[[], None] | None = compete
+
+    def __call__(self) -> Any:
+        compete, self._compete = self._compete, None
+        if compete is not None:
+            compete()
+        return super().__call__()
+
+
+def test_an_update_that_loses_the_race_retries_once_under_the_row_lock(
+    wired_engine: Engine, postgres_engine: Engine, traffic: Traffic
+) -> None:
+    user_id = fresh_user_id()
+    direct = TaskService(uow_factory=sql_uow_factory(postgres_engine), clock=FakeClock())
+    task = direct.create(actor=user_id, draft=TaskDraft(title="contended", description="d"))
+
+    def compete() -> None:
+        direct.update(actor=user_id, task_id=task.id, changes=TaskChanges(description="theirs"))
+
+    racing = TaskService(uow_factory=sql_uow_factory(wired_engine), clock=RacingClock(compete))
+    racing.get(actor=user_id, task_id=task.id)  # the wired engine's first connection
+    cost = traffic.measure(
+        lambda: racing.update(actor=user_id, task_id=task.id, changes=TaskChanges(title="mine"))
+    )
+
+    assert cost[2] == "SELECT UPDATE BEGIN SELECT UPDATE COMMIT"
+    stored = direct.get(actor=user_id, task_id=task.id)
+    assert (stored.title, stored.description, stored.version) == ("mine", "theirs", 3)
+
+
+def test_a_conditional_update_that_loses_the_race_changes_nothing(
+    wired_engine: Engine, postgres_engine: Engine, traffic: Traffic
+) -> None:
+    user_id = fresh_user_id()
+    direct = TaskService(uow_factory=sql_uow_factory(postgres_engine), clock=FakeClock())
+    task = direct.create(actor=user_id, draft=TaskDraft(title="contended"))
+
+    def compete() -> None:
+        direct.update(actor=user_id, task_id=task.id, changes=TaskChanges(description="theirs"))
+
+    racing = TaskService(uow_factory=sql_uow_factory(wired_engine), clock=RacingClock(compete))
+    racing.get(actor=user_id, task_id=task.id)  # the wired engine's first connection
+
+    def conditional() -> None:
+        with pytest.raises(VersionConflict):
+            racing.update(
+                actor=user_id,
+                task_id=task.id,
+                changes=TaskChanges(title="mine"),
+                expected_version=1,
+            )
+
+    assert traffic.measure(conditional)[2] == "SELECT UPDATE"
+    stored = direct.get(actor=user_id, task_id=task.id)
+    assert (stored.title, stored.description, stored.version) == ("contended", "theirs", 2)
+
+
+def test_two_writes_in_one_unit_of_work_are_one_transaction(
+    wired_engine: Engine, traffic: Traffic
+) -> None:
+    first, second = make_task(user_id=fresh_user_id()), make_task(user_id=fresh_user_id())
+    _warm_up(wired_engine)
+
+    def two_writes() -> None:
+        with SqlUnitOfWork(wired_engine) as uow:
+            uow.tasks.add(first)
+            uow.tasks.add(second)
+            uow.commit()
+
+    assert traffic.measure(two_writes) == (2, 1, "BEGIN INSERT INSERT COMMIT")
+
+
+def test_a_lone_write_that_is_never_committed_is_never_sent(
+    wired_engine: Engine, traffic: Traffic
+) -> None:
+    task = make_task(user_id=fresh_user_id())
+    _warm_up(wired_engine)
+
+    def abandoned() -> None:
+        with SqlUnitOfWork(wired_engine) as uow:
+            uow.tasks.add(task)
+
+    assert traffic.measure(abandoned) == (0, 0, "")
+    with SqlUnitOfWork(wired_engine) as uow:
+        assert uow.tasks.get(task.user_id, task.id) is None
+
+
+def test_a_read_after_a_lone_write_sees_it_inside_one_transaction(
+    wired_engine: Engine, traffic: Traffic
+) -> None:
+    task = make_task(user_id=fresh_user_id())
+    _warm_up(wired_engine)
+
+    def write_then_read() -> None:
+        with SqlUnitOfWork(wired_engine) as uow:
+            uow.tasks.add(task)
+            assert uow.tasks.get(task.user_id, task.id) is not None
+            uow.commit()
+
+    assert traffic.measure(write_then_read) == (2, 1, "BEGIN INSERT SELECT COMMIT")
 
 
 def test_a_connection_that_served_reads_goes_back_to_the_pool_transactional(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,11 +11,13 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from tests.integration.conftest import sql_uow_factory
-from tests.support.builders import fresh_user_id, make_task
+from tests.support.builders import add_tasks, fresh_user_id, make_task
 from todo_adapters.sql.mapper import values_from_task
 from todo_adapters.sql.rows import tasks_table
 from todo_core.changes import TaskChanges, TaskDraft
 from todo_core.errors import InvalidInput
+from todo_core.model import Task
+from todo_core.ports import UnitOfWork
 from todo_core.services import ListRequest, TaskService
 
 
@@ -119,13 +122,19 @@ def test_adding_a_task_whose_id_exists_is_a_value_error_like_in_memory(engine: E
         uow.tasks.add(task)
         uow.commit()
 
-    with factory() as uow, pytest.raises(ValueError, match="already exists"):
-        uow.tasks.add(task)
-    with factory() as uow, pytest.raises(ValueError, match="already exists"):
-        uow.tasks.add_many([make_task(user_id=task.user_id), task])
+    with pytest.raises(ValueError, match="already exists"):
+        add_tasks(factory, task)
+    with pytest.raises(ValueError, match="already exists"):
+        add_many_tasks(factory, [make_task(user_id=task.user_id), task])
 
     page = TaskService(uow_factory=factory).list(actor=task.user_id, request=ListRequest())
     assert page.total == 1
+
+
+def add_many_tasks(factory: Callable[[], UnitOfWork], tasks: list[Task]) -> None:
+    with factory() as uow:
+        uow.tasks.add_many(tasks)
+        uow.commit()
 
 
 def test_add_many_stores_every_task_in_one_go(engine: Engine) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from tests.integration.conftest import sql_uow_factory
-from tests.support.builders import fresh_user_id, make_task
+from tests.support.builders import add_tasks, fresh_user_id, make_task
 from tests.support.clock import DEFAULT_START as NOW
 from tests.support.tcp_proxy import TcpProxy
 from todo_adapters.sql import (
@@ -174,5 +174,5 @@ def test_an_integrity_error_is_not_mistaken_for_an_outage(postgres_engine: Engin
     factory = postgres_engine
     broken = make_task(user_id=fresh_user_id(), version=0)  # violates CHECK (version >= 1)
 
-    with pytest.raises(IntegrityError), SqlUnitOfWork(factory) as uow:
-        uow.tasks.add(broken)
+    with pytest.raises(IntegrityError):
+        add_tasks(lambda: SqlUnitOfWork(factory), broken)

@@ -97,6 +97,20 @@ def add_tasks(uow_factory: Callable[[], UnitOfWork], *tasks: Task) -> None:
         uow.commit()
 
 
+def save_task(uow_factory: Callable[[], UnitOfWork], task: Task, *, previous_version: int) -> None:
+    """Save a changed task in one committed unit (a lone write may wait for the commit)."""
+    with uow_factory() as uow:
+        uow.tasks.save(task, previous_version=previous_version)
+        uow.commit()
+
+
+def remove_task(uow_factory: Callable[[], UnitOfWork], task: Task) -> None:
+    """Remove a task in one committed unit (a lone write may wait for the commit)."""
+    with uow_factory() as uow:
+        uow.tasks.remove(task)
+        uow.commit()
+
+
 def all_pages(
     service: TaskService, *, actor: str, request: ListRequest, max_pages: int = 1000
 ) -> list[Page]:

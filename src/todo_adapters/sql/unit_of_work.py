@@ -1,19 +1,29 @@
 """``UnitOfWork`` over one pooled SQLAlchemy ``Connection``, taken at the first statement.
 
-Reads open no transaction on PostgreSQL: until the first write-intent call
-(``get(..., for_update=True)``, ``add``, ``add_many``, ``save``, ``remove``)
-the connection is in psycopg2's autocommit mode, so a read use case sends its
-one statement and nothing else (no ``BEGIN``, no ``ROLLBACK``). Each statement
-reads its own snapshot then, exactly as it would inside a READ COMMITTED
-transaction, and a listing's page and total are one statement. The first
-write-intent call leaves autocommit (client-side only, no round trip): from
-there on everything is one transaction, which ends at ``commit`` or, at the
-latest, when the unit of work is left: anything not committed is rolled back.
-Autocommit is always switched off again before the connection goes back to
-the pool.
+PostgreSQL gets as few round trips as the guarantees allow:
 
-SQLite (in-process, no round trips) keeps a transaction for reads too; one
-that will write begins with ``BEGIN IMMEDIATE`` (see ``engine``).
+- **Reads open no transaction.** The connection stays in psycopg2's
+  autocommit mode, so a read sends its one statement and nothing else (no
+  ``BEGIN``, no ``ROLLBACK``); each statement reads its own snapshot, as it
+  would inside a READ COMMITTED transaction.
+- **A unit with one write sends it alone.** A write is held back (like a
+  session's flush) until the unit commits; if it is still the only one then,
+  it goes out by itself in autocommit, where a single statement is atomic
+  anyway: an ``INSERT`` is one round trip, and a version-checked ``UPDATE`` or
+  ``DELETE`` after its read is two. Its checks (the row count) run then, so a
+  lost race surfaces from ``commit``.
+- **Anything more is one transaction.** A second write, a read after a
+  write, a locking read (``for update``) or a batch leaves autocommit
+  (client-side, no round trip), flushes the held-back write first and keeps
+  everything in one transaction until ``commit``; leaving the unit without
+  committing rolls it back. Autocommit is always switched off again before
+  the connection goes back to the pool.
+
+SQLite (in-process, no round trips) keeps a transaction for everything, and
+one that will write begins with ``BEGIN IMMEDIATE`` (see ``engine``) so that
+concurrent writers queue on the busy timeout; a read-only transaction still
+open when the first write comes is ended first, since upgrading it could fail
+with "database is locked" (the write's version check covers what was read).
 
 Connectivity failures at any of these points surface as ``StorageUnavailable``.
 """
@@ -22,17 +32,30 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, CursorResult, Engine, Executable
 from sqlalchemy.exc import SQLAlchemyError
 
 from todo_adapters.sql.engine import WRITE_INTENT
 from todo_adapters.sql.errors import storage_errors
-from todo_adapters.sql.repository import SqlTaskRepository
+from todo_adapters.sql.repository import Check, SqlTaskRepository
 
 logger = logging.getLogger(__name__)
+
+Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """A write held back until commit, with the check of its result."""
+
+    statement: Executable
+    parameters: Parameters
+    check: Check
 
 
 class SqlUnitOfWork:
@@ -40,11 +63,13 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._sqlite = self._engine.dialect.name == "sqlite"
+        self._sqlite = engine.dialect.name == "sqlite"
         self._connection: Connection | None = None
-        # The psycopg2 connection while it is in autocommit for reads.
-        self._reading: Any = None
-        self.tasks = SqlTaskRepository(self._connection_for)
+        # The psycopg2 connection while it is in autocommit (no transaction yet).
+        self._autocommit: Any = None
+        self._held: _Write | None = None
+        self._wrote = False
+        self.tasks = SqlTaskRepository(self)
 
     def __enter__(self) -> Self:
         return self
@@ -58,6 +83,7 @@ class SqlUnitOfWork:
         # Closing rolls back whatever was not committed and returns the connection.
         # A failure here cannot lose data (the transaction is gone either way), so
         # it is logged rather than allowed to hide the use case's own outcome.
+        self._held = None
         connection = self._connection
         if connection is None:
             return
@@ -75,45 +101,99 @@ class SqlUnitOfWork:
             logger.warning("closing a unit of work failed", exc_info=True)
 
     def commit(self) -> None:
-        if self._connection is not None:
-            with storage_errors():
+        held, self._held = self._held, None
+        with storage_errors():
+            if held is not None:
+                # Still the unit's only write: sent alone, atomic by itself.
+                self._run(self._connect(write=True), held)
+            if self._connection is not None:
                 self._connection.commit()
 
     def rollback(self) -> None:
+        self._held = None
         if self._connection is not None:
             with storage_errors():
                 self._connection.rollback()
 
-    def _connection_for(self, write: bool) -> Connection:
-        """The unit's connection; a write-intent call makes it transactional from then on.
+    # -- what the repository calls -------------------------------------------------
 
-        Called by the repository inside ``storage_errors``.
+    @property
+    def dialect_name(self) -> str:
+        """``postgresql`` or ``sqlite``: the few statements that differ are built per dialect."""
+        return self._engine.dialect.name
+
+    def read(
+        self, statement: Executable, parameters: Mapping[str, Any], *, lock: bool = False
+    ) -> CursorResult[Any]:
+        """Run a read; ``lock`` (``FOR UPDATE``) needs a transaction, so it starts one."""
+        with storage_errors():
+            connection = self._transaction() if lock or self._held else self._connect(lock)
+            return connection.execute(statement, parameters)
+
+    def write(
+        self, statement: Executable, parameters: Parameters, *, check: Check, alone: bool = True
+    ) -> None:
+        """Run a write, or hold it back until commit (see the module docstring).
+
+        ``alone=False`` for a write that may be several statements on the wire
+        (a batch), which must never run in autocommit.
         """
+        write = _Write(statement, parameters, check)
+        if alone and self._may_hold():
+            self._held = write
+            return
+        with storage_errors():
+            self._run(self._transaction(), write)
+
+    # -- connection and transaction ------------------------------------------------
+
+    def _may_hold(self) -> bool:
+        if self._sqlite or self._held is not None or self._wrote:
+            return False
+        return self._connection is None or self._autocommit is not None
+
+    def _run(self, connection: Connection, write: _Write) -> None:
+        self._wrote = True
+        write.check(connection.execute(write.statement, write.parameters))
+
+    def _connect(self, write: bool) -> Connection:
+        """The unit's connection, taken at the first statement (autocommit on PostgreSQL)."""
         connection = self._connection
-        if connection is None:
-            connection = self._engine.connect()
-            self._connection = connection
-            if self._sqlite:
-                connection.execution_options(**{WRITE_INTENT: write})
-            elif not write:
-                dbapi_connection = connection.connection.dbapi_connection
-                dbapi_connection.autocommit = True  # type: ignore[union-attr]
-                self._reading = dbapi_connection
+        if connection is not None:
+            if self._sqlite and write:
+                self._sqlite_intend_write(connection)
             return connection
-        if write:
-            if self._reading is not None:
-                self._end_autocommit()
-            elif self._sqlite and not connection.in_transaction():
-                connection.execution_options(**{WRITE_INTENT: True})
-        elif self._sqlite and not connection.in_transaction():
-            connection.execution_options(**{WRITE_INTENT: False})
+        connection = self._engine.connect()
+        self._connection = connection
+        if self._sqlite:
+            connection.execution_options(**{WRITE_INTENT: write})
+        else:
+            dbapi_connection = connection.connection.dbapi_connection
+            dbapi_connection.autocommit = True  # type: ignore[union-attr]
+            self._autocommit = dbapi_connection
         return connection
+
+    def _transaction(self) -> Connection:
+        """The connection inside a transaction, with any held-back write sent first."""
+        connection = self._connect(write=True)
+        self._end_autocommit()
+        held, self._held = self._held, None
+        if held is not None:
+            self._run(connection, held)
+        return connection
+
+    def _sqlite_intend_write(self, connection: Connection) -> None:
+        if connection.get_execution_options().get(WRITE_INTENT):
+            return
+        if connection.in_transaction():
+            connection.rollback()  # a read-only transaction: nothing is lost
+        connection.execution_options(**{WRITE_INTENT: True})
 
     def _end_autocommit(self) -> None:
         """Back to transactions (psycopg2 begins one at the next statement); client-side only."""
-        dbapi_connection = self._reading
+        dbapi_connection = self._autocommit
         if dbapi_connection is None:
             return
-        self._reading = None
+        self._autocommit = None
         if not dbapi_connection.closed:
             dbapi_connection.autocommit = False
