@@ -36,11 +36,17 @@ HTTP_MODULES = (
 
 
 def engine_from(settings: Settings) -> Engine:
-    """The SQLAlchemy engine with the pool settings."""
+    """The SQLAlchemy engine with the pool settings.
+
+    No overflow: SQLAlchemy closes an overflow connection when it is returned,
+    so under load every request beyond the pool would open a new database
+    session. The HTTP adapter admits as many requests as the pool holds
+    (``todo_http.gate``) instead.
+    """
     return make_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
+        max_overflow=0,
         pool_recycle=settings.db_pool_recycle_seconds,
         pool_timeout=settings.db_pool_timeout_seconds,
         connect_timeout=settings.db_connect_timeout_seconds,

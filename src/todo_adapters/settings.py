@@ -64,9 +64,8 @@ class Settings(BaseSettings):
     jwks_timeout_seconds: float = Field(default=5, gt=0, allow_inf_nan=False)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = DEFAULT_CORS_ORIGINS
     max_body_bytes: int = Field(default=65536, ge=1)
-    db_pool_size: int = Field(default=5, ge=1)
-    db_max_overflow: int = Field(default=10, ge=0)
-    db_pool_recycle_seconds: int = Field(default=240, ge=-1)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
     db_pool_timeout_seconds: float = Field(default=10, gt=0, allow_inf_nan=False)
     db_connect_timeout_seconds: int = Field(default=5, ge=1)
     db_ping_after_idle_seconds: float = Field(default=1.0, ge=0, allow_inf_nan=False)

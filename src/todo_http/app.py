@@ -13,6 +13,8 @@ one app at a time (uvicorn workers each build their own).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
@@ -23,6 +25,7 @@ from todo_core.errors import TodoError
 from todo_http import health, routes
 from todo_http.cors import add_cors
 from todo_http.errors import handle_request_validation_error, handle_todo_error
+from todo_http.gate import DatabaseGate, size_threadpool
 from todo_http.middleware import InternalErrorMiddleware
 from todo_http.openapi import DESCRIPTION, install_openapi
 from todo_http.paths import (
@@ -50,8 +53,16 @@ def create_app(container: Container | None = None) -> FastAPI:
     container.wire(warn_unresolved=True, keep_cache=True)
     register_owner_convertor()
 
-    app = FastAPI(title="todo-core", version=_version(), description=DESCRIPTION)
+    gate = DatabaseGate(slots=settings.db_pool_size, timeout=settings.db_pool_timeout_seconds)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        size_threadpool(gate)
+        yield
+
+    app = FastAPI(title="todo-core", version=_version(), description=DESCRIPTION, lifespan=lifespan)
     app.state.container = container
+    app.state.database_gate = gate
     app.include_router(
         routes.router,
         prefix=SHORT_PREFIX,

@@ -3,12 +3,13 @@
 ``TokenVerifier`` is synchronous. HS256 verification is a few microseconds of
 computation and runs inline; with a JWKS configured a token naming an unknown
 key may trigger a fetch (up to the JWKS timeout), so verification then runs
-in the threadpool.
+in the threadpool. A verified caller then waits for the database gate
+(``todo_http.gate``) and holds its slot until the handler is done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from todo_core.services import TaskService, authorize
+from todo_http.gate import DatabaseGate
 
 
 class Verifier(Protocol):
@@ -68,7 +70,9 @@ class BearerAuthentication(HTTPBearer):
         )
         self._resolve = resolve
 
-    async def __call__(self, request: HTTPConnection) -> Caller:  # type: ignore[override]
+    async def __call__(  # type: ignore[override]
+        self, request: HTTPConnection
+    ) -> AsyncIterator[Caller]:
         wiring = self._resolve()
         owner = request.path_params.get("user_id")
         actor = await authenticate(
@@ -77,7 +81,9 @@ class BearerAuthentication(HTTPBearer):
             path_owner=owner,
             may_block=wiring.may_block,
         )
-        return Caller(actor=actor, owner=owner, service=wiring.service)
+        gate: DatabaseGate = request.app.state.database_gate
+        async with gate.admitted():
+            yield Caller(actor=actor, owner=owner, service=wiring.service)
 
 
 async def authenticate(

@@ -84,9 +84,9 @@ def test_a_postgres_engine_uses_psycopg2_with_the_pool_settings_and_connect_time
 
     assert engine.dialect.driver == "psycopg2"
     assert isinstance(engine.pool, QueuePool)
-    assert engine.pool.size() == 5
-    assert engine.pool._max_overflow == 10
-    assert engine.pool._recycle == 240
+    assert engine.pool.size() == 10
+    assert engine.pool._max_overflow == 0  # an overflow connection is closed when returned
+    assert engine.pool._recycle == 1800
     assert engine.pool._timeout == 10
     assert engine.pool._pre_ping is False  # pinged only after a second idle
     assert len(engine.pool.dispatch.checkout) == 1  # the idle check

@@ -227,7 +227,6 @@ def test_the_http_app_answers_through_the_bouncer(bouncer: PgBouncer) -> None:
                 database_url=bouncer.url,
                 jwt_secret=SECRET,
                 db_pool_size=CLIENT_CONNECTIONS,
-                db_max_overflow=0,
             )
         )
     )

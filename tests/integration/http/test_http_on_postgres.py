@@ -90,7 +90,6 @@ def proxied_app(postgres_url: str, proxy: TcpProxy) -> Iterator[FastAPI]:
         db_connect_timeout_seconds=2,
         db_pool_timeout_seconds=2,
         db_pool_size=2,
-        db_max_overflow=0,
     )
     yield create_app(container)
     container.engine().dispose()

@@ -32,7 +32,6 @@ ENV_NAMES = (
     "CORS_ORIGINS",
     "MAX_BODY_BYTES",
     "DB_POOL_SIZE",
-    "DB_MAX_OVERFLOW",
     "DB_POOL_RECYCLE_SECONDS",
     "DB_POOL_TIMEOUT_SECONDS",
     "DB_CONNECT_TIMEOUT_SECONDS",
@@ -57,8 +56,8 @@ def test_the_defaults_are_those_of_the_contract(monkeypatch: pytest.MonkeyPatch)
     assert settings.cors_origins == ("http://localhost:3000",)
     assert settings.max_body_bytes == 65536
     assert (settings.jwt_leeway_seconds, settings.jwks_timeout_seconds) == (30, 5)
-    assert (settings.db_pool_size, settings.db_max_overflow) == (5, 10)
-    assert (settings.db_pool_recycle_seconds, settings.db_pool_timeout_seconds) == (240, 10)
+    assert settings.db_pool_size == 10
+    assert (settings.db_pool_recycle_seconds, settings.db_pool_timeout_seconds) == (1800, 10)
     assert settings.db_ping_after_idle_seconds == 1
     assert settings.db_connect_timeout_seconds == 5
     assert (settings.log_level, settings.log_format) == ("INFO", "text")

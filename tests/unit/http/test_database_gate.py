@@ -1,0 +1,91 @@
+"""The gate admits ``DB_POOL_SIZE`` requests at once; the next waits, then gets 503."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import anyio.to_thread
+import httpx
+from dependency_injector import providers
+
+from tests.unit.http.support import TestClient, bearer, make_settings, memory_container
+from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from todo_http.app import create_app
+from todo_http.gate import SPARE_THREADS
+
+
+class HeldUnitOfWork(InMemoryUnitOfWork):
+    """Waits for ``release`` before starting, as a use case stuck on a slow database would."""
+
+    def __init__(self, store: InMemoryStore, entered: threading.Event, release: threading.Event):
+        super().__init__(store)
+        self._entered, self._release = entered, release
+
+    def __enter__(self) -> Any:
+        self._entered.set()
+        self._release.wait(timeout=10)
+        return super().__enter__()
+
+
+def test_a_request_that_finds_every_slot_taken_waits_then_gets_503_with_retry_after() -> None:
+    store = InMemoryStore()
+    entered, release = threading.Event(), threading.Event()
+    settings = make_settings(db_pool_size=1, db_pool_timeout_seconds=0.2)
+    container = memory_container(store, settings=settings)
+    container.unit_of_work.override(providers.Factory(HeldUnitOfWork, store, entered, release))
+    app = create_app(container)
+    alice = bearer("alice")
+
+    async def scenario() -> tuple[httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            holder = asyncio.create_task(client.get("/api/tasks", headers=alice))
+            await asyncio.to_thread(entered.wait, 5)
+            refused = await client.get("/api/tasks", headers=alice)
+            release.set()
+            return await holder, refused
+
+    held, refused = asyncio.run(scenario())
+
+    assert held.status_code == 200
+    assert refused.status_code == 503
+    assert refused.json() == {"detail": "Service temporarily unavailable"}
+    assert refused.headers["Retry-After"] == "5"
+
+
+def test_a_request_refused_with_401_never_waits_at_the_gate() -> None:
+    store = InMemoryStore()
+    entered, release = threading.Event(), threading.Event()
+    settings = make_settings(db_pool_size=1, db_pool_timeout_seconds=5)
+    container = memory_container(store, settings=settings)
+    container.unit_of_work.override(providers.Factory(HeldUnitOfWork, store, entered, release))
+    app = create_app(container)
+
+    async def scenario() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            holder = asyncio.create_task(client.get("/api/tasks", headers=bearer("alice")))
+            await asyncio.to_thread(entered.wait, 5)
+            refused = await asyncio.wait_for(client.get("/api/tasks"), timeout=1)
+            release.set()
+            await holder
+            return refused
+
+    assert asyncio.run(scenario()).status_code == 401
+
+
+def test_the_threadpool_is_sized_from_the_pool_size_when_the_app_starts() -> None:
+    settings = make_settings(db_pool_size=3)
+    app = create_app(memory_container(InMemoryStore(), settings=settings))
+
+    with TestClient(app) as client:
+        assert client.portal is not None
+        tokens = client.portal.call(_default_thread_tokens)
+
+    assert tokens == 3 + SPARE_THREADS
+
+
+async def _default_thread_tokens() -> float:
+    return anyio.to_thread.current_default_thread_limiter().total_tokens
