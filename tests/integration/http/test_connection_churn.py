@@ -3,7 +3,9 @@
 Requests beyond ``DB_POOL_SIZE`` wait at the gate in the event loop; the pool
 never has to open an overflow connection (which SQLAlchemy would close again
 when returned, so every burst would reconnect). Counted with the engine's own
-``connect`` event, which fires once for each new database session it opens.
+``connect`` event, which fires once for each new database session it opens:
+over rounds of requests far above the pool's size, no more sessions are ever
+opened than the pool holds.
 """
 
 from __future__ import annotations
@@ -73,11 +75,10 @@ def test_a_load_above_the_pool_size_opens_no_session_after_warm_up(
     container: Container, sessions_opened: list[int], auth: dict[str, str], concurrency: int
 ) -> None:
     app = create_app(container)
-    asyncio.run(_mixed_load(app, auth, POOL_SIZE))  # warm-up: fills the pool
-    warm = sessions_opened[0]
 
     statuses = asyncio.run(_mixed_load(app, auth, concurrency))
+    statuses += asyncio.run(_mixed_load(app, auth, concurrency))
 
     assert set(statuses) <= {200, 201}, statuses
-    assert warm <= POOL_SIZE
-    assert sessions_opened[0] == warm
+    # Every session ever opened is one of the pool's: none was opened and closed again.
+    assert 1 <= sessions_opened[0] <= POOL_SIZE
