@@ -28,7 +28,7 @@ from todo_adapters.sql import (
     make_engine,
     upgrade_database,
 )
-from todo_core.changes import TaskChanges, TaskDraft
+from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.model import TaskStatus
 from todo_core.queries import TaskFilter
 from todo_core.services import ListRequest, TaskService

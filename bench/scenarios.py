@@ -29,7 +29,7 @@ from bench.load import run_requests
 from bench.plan import Plan, RequestKind
 from todo_adapters.container import Container
 from todo_adapters.settings import load_settings
-from todo_core.changes import TaskDraft
+from todo_core.edits import TaskDraft
 from todo_core.model import TaskPriority, TaskStatus
 
 #: Bodies of the seeded tasks: a status mix, and "foo" in a fifth of the titles.

@@ -11,8 +11,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from todo_core.changes import TaskChanges, TaskDraft
-from todo_core.model import TaskPriority
+from todo_core.edits import TaskChanges, TaskDraft
+from todo_core.model import TaskPriority, TaskStatus
 from todo_core.queries import SortField, TaskFilter
 from todo_core.services import ListRequest, TaskService, UnitOfWorkFactory
 
@@ -55,7 +55,8 @@ def main(url: str | None = None) -> None:
     service.update(actor=me, task_id=first.id, changes=TaskChanges(completed=True))
 
     stats = service.stats(actor=me)
-    print(f"{stats.total} tasks, {stats.completed} done, {stats.pending} to go")
+    done, to_go = stats.by_status[TaskStatus.COMPLETED], stats.by_status[TaskStatus.PENDING]
+    print(f"{stats.total} tasks, {done} done, {to_go} to go")
     for task in service.list(actor=me, request=ListRequest(sort=SortField.DUE_DATE)).items:
         mark = "x" if task.completed else " "
         print(f"[{mark}] {task.due_date:%a %d %b}  {task.title} ({task.priority})")

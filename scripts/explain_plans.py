@@ -37,7 +37,7 @@ from todo_adapters.sql import (
     normalize_database_url,
     upgrade_database,
 )
-from todo_core.changes import TaskChanges
+from todo_core.edits import TaskChanges
 from todo_core.model import TaskStatus
 from todo_core.queries import Position, SortField, TaskFilter, TaskQuery
 from todo_core.services import ListRequest, TaskService
@@ -233,7 +233,7 @@ def run(engine: Engine, *, heavy: int) -> None:
 
     def deep_page() -> None:
         with SqlUnitOfWork(engine) as uow:
-            uow.tasks.list(deep_query)
+            uow.reader.list(deep_query)
 
     cases: list[tuple[str, Callable[[], object]]] = [
         (

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Self
 
 from todo_core.errors import VersionConflict
-from todo_core.model import Task, TaskPriority, TaskStatus
+from todo_core.model import Task
 from todo_core.queries import Page, TaskQuery, TaskStats, page_from_rows
 
 TaskKey = uuid.UUID
@@ -66,39 +66,6 @@ class InMemoryTaskRepository:
             raise VersionConflict()
         self._write(key, None)
 
-    def list(self, query: TaskQuery) -> Page:
-        matching = [
-            task
-            for task in self._store.tasks.values()
-            if task.user_id == query.user_id and query.filter.matches(task, now=query.now)
-        ]
-        ordered = query.order(matching)
-        if query.after is not None:
-            position = query.after
-            ordered = [task for task in ordered if query.is_after(task, position)]
-        window = ordered[query.offset : query.offset + query.limit + 1]
-        return page_from_rows(query, [task.copy() for task in window], len(matching))
-
-    def stats(self, user_id: str, *, now: datetime) -> TaskStats:
-        tasks = [task for task in self._store.tasks.values() if task.user_id == user_id]
-
-        def count_status(status: TaskStatus) -> int:
-            return sum(task.status is status for task in tasks)
-
-        def count_priority(priority: TaskPriority) -> int:
-            return sum(task.priority is priority for task in tasks)
-
-        return TaskStats(
-            total=len(tasks),
-            pending=count_status(TaskStatus.PENDING),
-            in_progress=count_status(TaskStatus.IN_PROGRESS),
-            completed=count_status(TaskStatus.COMPLETED),
-            overdue=sum(task.is_overdue(now) for task in tasks),
-            low=count_priority(TaskPriority.LOW),
-            medium=count_priority(TaskPriority.MEDIUM),
-            high=count_priority(TaskPriority.HIGH),
-        )
-
     def undo(self) -> None:
         """Put back everything this repository wrote, newest first."""
         for key, previous in reversed(self._undo):
@@ -120,12 +87,37 @@ class InMemoryTaskRepository:
             self._store.tasks[key] = task
 
 
+class InMemoryTaskReader:
+    """``TaskReader`` over the same dict: the reference semantics of every listing."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    def list(self, query: TaskQuery) -> Page:
+        matching = [
+            task
+            for task in self._store.tasks.values()
+            if task.user_id == query.user_id and query.filter.matches(task, now=query.now)
+        ]
+        ordered = query.order(matching)
+        if query.after is not None:
+            position = query.after
+            ordered = [task for task in ordered if query.is_after(task, position)]
+        window = ordered[query.offset : query.offset + query.limit + 1]
+        return page_from_rows(query, [task.copy() for task in window], len(matching))
+
+    def stats(self, user_id: str, *, now: datetime) -> TaskStats:
+        mine = (task for task in self._store.tasks.values() if task.user_id == user_id)
+        return TaskStats.of(mine, now=now)
+
+
 class InMemoryUnitOfWork:
     """``UnitOfWork`` over an ``InMemoryStore``: serialised, rolled back unless committed."""
 
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
         self.tasks = InMemoryTaskRepository(store)
+        self.reader = InMemoryTaskReader(store)
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

@@ -8,7 +8,6 @@ refuses to start says why in words an operator can act on.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Annotated, Any, Final, Literal, Self
 
@@ -123,11 +122,6 @@ class Settings(BaseSettings):
                 "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens"
             )
         return self
-
-    @property
-    def log_level_number(self) -> int:
-        """The level as the ``logging`` module's number."""
-        return logging.getLevelNamesMapping()[self.log_level]
 
 
 def load_settings(**values: Any) -> Settings:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from todo_core.changes import TaskDraft, new_task
+from todo_core.edits import TaskDraft, new_task
 from todo_core.errors import FieldError, InvalidInput
 from todo_core.model import Task, TaskPriority, TaskStatus
 from todo_core.timestamps import parse_timestamp

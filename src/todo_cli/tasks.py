@@ -13,8 +13,8 @@ from starlette.datastructures import QueryParams
 
 from todo_cli.context import CliContext
 from todo_cli.formats import FileFormatError, drafts_from_rows, read_rows, write_csv, write_json
-from todo_cli.render import print_json, print_page, print_task
-from todo_core.changes import UNSET, TaskChanges, TaskDraft, Unset
+from todo_cli.render import print_page, print_task
+from todo_core.edits import UNSET, TaskChanges, TaskDraft, Unset
 from todo_core.errors import TodoError
 from todo_core.model import TaskPriority, TaskStatus
 from todo_core.queries import MAX_LIMIT
@@ -256,4 +256,4 @@ def _progress(rows: int) -> Progress:
     )
 
 
-__all__ = ["print_json", "tasks_group"]
+__all__ = ["tasks_group"]

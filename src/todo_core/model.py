@@ -116,11 +116,6 @@ def clean_user_id(value: str) -> str:
     return value
 
 
-def new_task_id() -> uuid.UUID:
-    """Task ids are random (version 4) UUIDs."""
-    return uuid.uuid4()
-
-
 @dataclass(slots=True)
 class Task:
     """A user's task. Mutated only through its methods so that the rules hold."""

@@ -13,7 +13,7 @@ from todo_core.queries import Page, TaskQuery, TaskStats
 
 
 class TaskRepository(Protocol):
-    """A user's tasks. Every method is scoped to one owner; nothing crosses users."""
+    """The writer: a user's tasks one by one. Every method is scoped to one owner."""
 
     def add(self, task: Task) -> None:
         """Store a new task."""
@@ -35,6 +35,10 @@ class TaskRepository(Protocol):
     def remove(self, task: Task) -> None:
         """Delete the task if still at ``task.version`` (else ``VersionConflict``, as ``save``)."""
 
+
+class TaskReader(Protocol):
+    """The reader: questions over many of a user's tasks. Scoped to one owner too."""
+
     def list(self, query: TaskQuery) -> Page:
         """One page of tasks in the query's order, with the total count and next cursor."""
 
@@ -47,7 +51,11 @@ class UnitOfWork(Protocol):
 
     @property
     def tasks(self) -> TaskRepository:
-        """The repository bound to this unit's transaction."""
+        """The writer bound to this unit's transaction."""
+
+    @property
+    def reader(self) -> TaskReader:
+        """The reader on this unit's connection (reads open no transaction where they may)."""
 
     def __enter__(self) -> Self: ...
 

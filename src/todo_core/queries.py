@@ -11,11 +11,12 @@ import binascii
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
 
 from todo_core.errors import InvalidInput
 from todo_core.model import Task, TaskPriority, TaskStatus
@@ -26,6 +27,7 @@ MAX_LIMIT: Final = 100
 MAX_CURSOR_LENGTH: Final = 8192
 
 SortValue = str | int | datetime | None
+E = TypeVar("E", TaskStatus, TaskPriority)
 
 
 class SortField(StrEnum):
@@ -43,10 +45,16 @@ class SortField(StrEnum):
         """Newest and most urgent first; soonest, least progressed and A-Z first."""
         return self in _DESCENDING_BY_DEFAULT
 
+    @property
+    def nullable(self) -> bool:
+        """Whether a task may have no value for this field (it then sorts last)."""
+        return self in _NULLABLE
+
 
 _DESCENDING_BY_DEFAULT: Final = frozenset(
     {SortField.CREATED_AT, SortField.UPDATED_AT, SortField.PRIORITY}
 )
+_NULLABLE: Final = frozenset({SortField.DUE_DATE})
 
 
 def sort_value(task: Task, sort: SortField) -> SortValue:
@@ -195,16 +203,35 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class TaskStats:
-    """Counts over all of a user's tasks."""
+    """Counts over all of a user's tasks: in all, overdue, and per value of each dimension.
 
-    total: int
-    pending: int
-    in_progress: int
-    completed: int
-    overdue: int
-    low: int
-    medium: int
-    high: int
+    Every member of a dimension has a count (0 when missing from what was
+    given), so a new dimension is one more mapping, not a field per value.
+    """
+
+    total: int = 0
+    overdue: int = 0
+    by_status: Mapping[TaskStatus, int] = field(default_factory=dict)
+    by_priority: Mapping[TaskPriority, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_status", _every(TaskStatus, self.by_status))
+        object.__setattr__(self, "by_priority", _every(TaskPriority, self.by_priority))
+
+    @classmethod
+    def of(cls, tasks: Iterable[Task], *, now: datetime) -> TaskStats:
+        """The reference counting, over tasks in hand (the in-memory adapter, tests)."""
+        items = list(tasks)
+        return cls(
+            total=len(items),
+            overdue=sum(task.is_overdue(now) for task in items),
+            by_status=Counter(task.status for task in items),
+            by_priority=Counter(task.priority for task in items),
+        )
+
+
+def _every(members: Iterable[E], counts: Mapping[E, int]) -> dict[E, int]:
+    return {member: int(counts.get(member, 0)) for member in members}
 
 
 def encode_cursor(query: TaskQuery, position: Position) -> str:
@@ -236,8 +263,8 @@ def decode_cursor(token: str, query: TaskQuery) -> Position:
 
 def _decode_value(value: object, sort: SortField) -> SortValue:
     if value is None:
-        if sort is not SortField.DUE_DATE:
-            raise ValueError("only due dates may be missing")
+        if not sort.nullable:
+            raise ValueError(f"{sort} is never missing")
         return None
     if sort in (SortField.CREATED_AT, SortField.UPDATED_AT, SortField.DUE_DATE):
         if not isinstance(value, str):

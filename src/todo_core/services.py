@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from todo_core.changes import TaskChanges, TaskDraft, apply_changes, new_task, validate_changes
+from todo_core.edits import TaskChanges, TaskDraft, apply_changes, new_task, validate_changes
 from todo_core.errors import AccessDenied, InvalidInput, TaskNotFound, VersionConflict
 from todo_core.model import Task
 from todo_core.ports import TaskRepository, UnitOfWork
@@ -147,7 +147,7 @@ class TaskService:
         if request.cursor is not None:
             query = replace(query, after=decode_cursor(request.cursor, query))
         with self._uow_factory() as uow:
-            return uow.tasks.list(query)
+            return uow.reader.list(query)
 
     def update(
         self,
@@ -212,7 +212,7 @@ class TaskService:
         """Counts by status and priority, and how many are overdue."""
         user_id = authorize(actor, owner)
         with self._uow_factory() as uow:
-            return uow.tasks.stats(user_id, now=self._clock())
+            return uow.reader.stats(user_id, now=self._clock())
 
     def _write(
         self,

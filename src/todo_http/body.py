@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 
 from todo_adapters.container import Container
-from todo_core.changes import UNSET, TaskChanges, TaskDraft
+from todo_core.edits import UNSET, TaskChanges, TaskDraft
 from todo_core.errors import FieldError, InvalidInput
 from todo_core.model import TaskPriority
 from todo_http.deps import CurrentCaller, Provide

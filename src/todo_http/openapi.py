@@ -88,8 +88,6 @@ _ERRORS: Final[dict[int, str]] = {
     503: "The database cannot be reached; retry later.",
 }
 
-_HEADER_STRING: Final = {"schema": {"type": "string"}}
-
 
 def header(description: str, schema_type: str = "string") -> dict[str, Any]:
     """A response header declaration."""

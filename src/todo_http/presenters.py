@@ -40,11 +40,9 @@ def stats_document(stats: TaskStats) -> dict[str, Any]:
     """The API's JSON object for the counts."""
     return {
         "total": stats.total,
-        "pending": stats.pending,
-        "in_progress": stats.in_progress,
-        "completed": stats.completed,
+        **{status.value: count for status, count in stats.by_status.items()},
         "overdue": stats.overdue,
-        "by_priority": {"low": stats.low, "medium": stats.medium, "high": stats.high},
+        "by_priority": {priority.value: count for priority, count in stats.by_priority.items()},
     }
 
 

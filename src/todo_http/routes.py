@@ -18,7 +18,7 @@ from pydantic import WithJsonSchema
 from starlette.requests import Request
 from starlette.responses import Response
 
-from todo_core.changes import TaskChanges
+from todo_core.edits import TaskChanges
 from todo_http.auth import Caller
 from todo_http.body import ChangesBody, CompletionBody, DraftBody
 from todo_http.conditional import expected_version, none_match

@@ -30,7 +30,7 @@ from tests.support.builders import (
 )
 from tests.support.clock import DEFAULT_START, FakeClock
 from tests.support.strategies import TaskSpec, build_tasks, sort_fields, task_specs
-from todo_core.changes import TaskChanges, TaskDraft
+from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.errors import VersionConflict
 from todo_core.model import Task, TaskPriority, TaskStatus
 from todo_core.ports import UnitOfWork
@@ -58,7 +58,7 @@ def _get(uow_factory: UowFactory, user_id: str, task_id: uuid.UUID) -> Task | No
 
 def _list(uow_factory: UowFactory, query: TaskQuery) -> Page:
     with uow_factory() as uow:
-        return uow.tasks.list(query)
+        return uow.reader.list(query)
 
 
 def _query(user_id: str, **fields: object) -> TaskQuery:
@@ -421,7 +421,7 @@ class RepositoryContract:
         add_tasks(uow_factory, task)
 
         with uow_factory() as uow:
-            [listed] = uow.tasks.list(_query(task.user_id)).items
+            [listed] = uow.reader.list(_query(task.user_id)).items
             listed.rename("Changed in memory")
             uow.commit()
 
@@ -778,17 +778,20 @@ class RepositoryContract:
         )
 
         with uow_factory() as uow:
-            stats = uow.tasks.stats(user_id, now=NOW)
+            stats = uow.reader.stats(user_id, now=NOW)
 
         assert stats == TaskStats(
-            total=5, pending=2, in_progress=1, completed=2, overdue=2, low=1, medium=2, high=2
+            total=5,
+            overdue=2,
+            by_status={TaskStatus.PENDING: 2, TaskStatus.IN_PROGRESS: 1, TaskStatus.COMPLETED: 2},
+            by_priority={TaskPriority.LOW: 1, TaskPriority.MEDIUM: 2, TaskPriority.HIGH: 2},
         )
 
     def test_stats_of_a_user_without_tasks_are_all_zero(self, uow_factory: UowFactory) -> None:
         with uow_factory() as uow:
-            stats = uow.tasks.stats(fresh_user_id(), now=NOW)
+            stats = uow.reader.stats(fresh_user_id(), now=NOW)
 
-        assert stats == TaskStats(0, 0, 0, 0, 0, 0, 0, 0)
+        assert stats == TaskStats()
 
     # --- through the service ----------------------------------------------------------
 
@@ -816,5 +819,10 @@ class RepositoryContract:
         assert (updated.version, updated.updated_at) == (2, NOW + timedelta(minutes=5))
         assert (completed.version, completed.completed_at) == (3, clock.now)
         assert [snapshot(task) for task in listed.items] == [snapshot(completed)]
-        assert (stats.total, stats.completed, stats.overdue, stats.high) == (1, 1, 0, 1)
+        assert (
+            stats.total,
+            stats.by_status[TaskStatus.COMPLETED],
+            stats.overdue,
+            stats.by_priority[TaskPriority.HIGH],
+        ) == (1, 1, 0, 1)
         assert _get(uow_factory, user_id, created.id) is None

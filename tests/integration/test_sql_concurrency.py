@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from tests.integration.conftest import sql_uow_factory
 from tests.support.builders import fresh_user_id
 from todo_adapters.sql import make_engine, upgrade_database
-from todo_core.changes import TaskChanges, TaskDraft
-from todo_core.model import Task
+from todo_core.edits import TaskChanges, TaskDraft
+from todo_core.model import Task, TaskStatus
 from todo_core.services import TaskService
 
 WRITERS = 20
@@ -107,7 +107,7 @@ def test_concurrent_writers_to_different_tasks_all_succeed(busy_engine: Engine) 
 
     stats = service.stats(actor=user_id)
     finals = [service.get(actor=user_id, task_id=task.id) for task in tasks]
-    assert stats.completed == WRITERS
+    assert stats.by_status[TaskStatus.COMPLETED] == WRITERS
     assert {(task.title, task.version) for task in finals} == {
         (f"done {n}", 3) for n in range(WRITERS)
     }

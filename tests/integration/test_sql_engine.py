@@ -18,7 +18,7 @@ from todo_adapters.sql import (
     normalize_database_url,
     upgrade_database,
 )
-from todo_core.changes import TaskDraft
+from todo_core.edits import TaskDraft
 from todo_core.services import TaskService
 
 NEON_URL = (

@@ -162,16 +162,16 @@ def test_every_listing_and_the_stats_match_the_in_memory_adapter(
     for _ in range(4):
         query = dataclasses.replace(data.draw(queries(shared)), user_id=user_id)
         with memory() as uow:
-            expected = uow.tasks.list(query)
+            expected = uow.reader.list(query)
         with sql_factory() as uow:
-            actual = uow.tasks.list(query)
+            actual = uow.reader.list(query)
         assert _comparable(actual, query) == _comparable(expected, query), query
         assert actual.next_cursor == expected.next_cursor
 
     with memory() as uow:
-        expected_stats = uow.tasks.stats(user_id, now=NOW)
+        expected_stats = uow.reader.stats(user_id, now=NOW)
     with sql_factory() as uow:
-        assert uow.tasks.stats(user_id, now=NOW) == expected_stats
+        assert uow.reader.stats(user_id, now=NOW) == expected_stats
 
 
 @pytest.mark.postgres
@@ -186,13 +186,13 @@ def test_a_cursor_page_is_a_keyset_range_without_offset(postgres_engine: Engine)
         statements.append(" ".join(statement.split()))
 
     with factory() as uow:
-        first = uow.tasks.list(query)
+        first = uow.reader.list(query)
     assert first.next_cursor is not None
     after = dataclasses.replace(query, after=decode_cursor(first.next_cursor, query))
     event.listen(postgres_engine, "before_cursor_execute", capture)
     try:
         with factory() as uow:
-            uow.tasks.list(after)
+            uow.reader.list(after)
     finally:
         event.remove(postgres_engine, "before_cursor_execute", capture)
 
@@ -247,9 +247,9 @@ def test_a_hand_made_cursor_position_pages_exactly_as_in_memory(
     )
 
     with memory() as uow:
-        expected = uow.tasks.list(query)
+        expected = uow.reader.list(query)
     with sql_factory() as uow:
-        actual = uow.tasks.list(query)
+        actual = uow.reader.list(query)
 
     assert [t.title for t in actual.items] == [t.title for t in expected.items]
     assert (actual.total, actual.next_cursor) == (expected.total, expected.next_cursor)
@@ -282,9 +282,9 @@ def test_due_bounds_beyond_the_storable_years_filter_exactly_as_in_memory(
     query = TaskQuery(user_id=user_id, now=NOW, filter=task_filter)
 
     with memory() as uow:
-        expected = uow.tasks.list(query)
+        expected = uow.reader.list(query)
     with sql_factory() as uow:
-        actual = uow.tasks.list(query)
+        actual = uow.reader.list(query)
 
     assert [t.id for t in actual.items] == [t.id for t in expected.items]
     assert actual.total == expected.total
@@ -297,6 +297,6 @@ def test_an_empty_filter_set_matches_nothing_like_in_memory(sqlite_engine: Engin
     query = TaskQuery(user_id=user_id, now=NOW, filter=TaskFilter(statuses=frozenset()))
 
     with factory() as uow:
-        page = uow.tasks.list(query)
+        page = uow.reader.list(query)
 
     assert (page.items, page.total) == ([], 0)

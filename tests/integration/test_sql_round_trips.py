@@ -29,7 +29,7 @@ from tests.support.clock import FakeClock
 from tests.support.pg_wire import WireLog
 from tests.support.tcp_proxy import TcpProxy
 from todo_adapters.sql import SqlUnitOfWork, make_engine
-from todo_core.changes import TaskChanges, TaskDraft
+from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.errors import TaskNotFound, VersionConflict
 from todo_core.model import TaskPriority
 from todo_core.queries import SortField, TaskFilter
@@ -256,7 +256,7 @@ def test_a_read_then_a_write_in_one_unit_of_work_puts_only_the_write_in_a_transa
 def _warm_up(engine: Engine) -> None:
     """Open the engine's first connection (its set-up queries) before measuring."""
     with SqlUnitOfWork(engine) as uow:
-        uow.tasks.stats(fresh_user_id(), now=FakeClock()())
+        uow.reader.stats(fresh_user_id(), now=FakeClock()())
 
 
 class RacingClock(FakeClock):
@@ -377,7 +377,7 @@ def test_a_connection_that_served_reads_goes_back_to_the_pool_transactional(
     user_id = fresh_user_id()
     for _ in range(3):  # every pooled connection has served a read in autocommit
         with uow_factory() as uow:
-            uow.tasks.stats(user_id, now=FakeClock()())
+            uow.reader.stats(user_id, now=FakeClock()())
     task = make_task(user_id=user_id)
 
     with uow_factory() as uow:

@@ -14,7 +14,7 @@ from tests.integration.conftest import sql_uow_factory
 from tests.support.builders import add_tasks, fresh_user_id, make_task
 from todo_adapters.sql.mapper import values_from_task
 from todo_adapters.sql.rows import tasks_table
-from todo_core.changes import TaskChanges, TaskDraft
+from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.errors import InvalidInput
 from todo_core.model import Task
 from todo_core.ports import UnitOfWork

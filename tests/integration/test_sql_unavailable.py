@@ -22,7 +22,7 @@ from todo_adapters.sql import (
     database_is_reachable,
     make_engine,
 )
-from todo_core.changes import TaskChanges, TaskDraft
+from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.errors import StorageUnavailable
 from todo_core.queries import TaskQuery
 from todo_core.services import ListRequest, TaskService
@@ -150,7 +150,7 @@ def test_a_unit_of_work_entered_during_an_outage_fails_at_its_first_statement(
         pytest.raises(StorageUnavailable),
         SqlUnitOfWork(proxied_engine) as uow,
     ):
-        uow.tasks.list(query)
+        uow.reader.list(query)
 
 
 def test_a_pool_with_no_connection_to_give_is_storage_unavailable(
@@ -160,11 +160,11 @@ def test_a_pool_with_no_connection_to_give_is_storage_unavailable(
     holders = [SqlUnitOfWork(factory), SqlUnitOfWork(factory)]
     for holder in holders:
         holder.__enter__()
-        holder.tasks.stats(fresh_user_id(), now=NOW)
+        holder.reader.stats(fresh_user_id(), now=NOW)
 
     try:
         with pytest.raises(StorageUnavailable), SqlUnitOfWork(factory) as uow:
-            uow.tasks.stats(fresh_user_id(), now=NOW)
+            uow.reader.stats(fresh_user_id(), now=NOW)
     finally:
         for holder in holders:
             holder.__exit__(None, None, None)

@@ -36,7 +36,7 @@ from todo_adapters.container import Container
 from todo_adapters.jwt import mint_hs256_token
 from todo_adapters.settings import load_settings
 from todo_adapters.sql import make_engine
-from todo_core.changes import TaskChanges, TaskDraft
+from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.model import TaskPriority, TaskStatus
 from todo_core.services import ListRequest, TaskService
 from todo_http.app import create_app
@@ -158,7 +158,12 @@ def test_the_use_cases_work_through_transaction_pooling(
     assert (updated.title, updated.priority, updated.version) == ("renamed", TaskPriority.HIGH, 2)
     assert completed.status is TaskStatus.COMPLETED
     assert completed.completed_at is not None
-    assert (stats.total, stats.completed, stats.overdue, stats.high) == (6, 1, 5, 1)
+    assert (
+        stats.total,
+        stats.by_status[TaskStatus.COMPLETED],
+        stats.overdue,
+        stats.by_priority[TaskPriority.HIGH],
+    ) == (6, 1, 5, 1)
     assert service.get(actor=user, task_id=created[0].id).title == "renamed"
     assert statements, "the recorder saw no statement: it is not listening"
     assert [s for s in statements if SESSION_STATE.search(s)] == []

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from todo_core.model import Task
+from todo_core.model import Task, TaskPriority, TaskStatus
 from todo_core.queries import SortField, TaskFilter, TaskStats
 
 PRIORITY_ORDER = {"low": 0, "medium": 1, "high": 2}
@@ -95,11 +95,7 @@ def stats(tasks: Iterable[Task], now: datetime) -> TaskStats:
 
     return TaskStats(
         total=len(items),
-        pending=count(lambda t: t.status == "pending"),
-        in_progress=count(lambda t: t.status == "in_progress"),
-        completed=count(lambda t: t.status == "completed"),
         overdue=count(lambda t: is_overdue(t, now)),
-        low=count(lambda t: t.priority == "low"),
-        medium=count(lambda t: t.priority == "medium"),
-        high=count(lambda t: t.priority == "high"),
+        by_status={s: count(lambda t, s=s: t.status == s.value) for s in TaskStatus},  # type: ignore[misc]
+        by_priority={p: count(lambda t, p=p: t.priority == p.value) for p in TaskPriority},  # type: ignore[misc]
     )

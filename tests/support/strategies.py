@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import strategies as st
 
 from tests.support.clock import DEFAULT_START
-from todo_core.changes import UNSET, TaskChanges, TaskDraft
+from todo_core.edits import UNSET, TaskChanges, TaskDraft
 from todo_core.model import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task, TaskPriority, TaskStatus
 from todo_core.queries import SortField, TaskFilter
 

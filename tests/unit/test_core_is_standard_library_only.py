@@ -5,7 +5,7 @@ import sys
 
 PROBE = """
 import sys
-import todo_core.changes, todo_core.errors, todo_core.model, todo_core.ports
+import todo_core.edits, todo_core.errors, todo_core.model, todo_core.ports
 import todo_core.queries, todo_core.services
 allowed = set(sys.stdlib_module_names) | {"todo_core", "__main__", "_distutils_hack"}
 foreign = sorted({name.split(".")[0] for name in sys.modules} - allowed)

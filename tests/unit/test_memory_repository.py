@@ -12,7 +12,7 @@ from tests.contract.repository_contract import RepositoryContract
 from tests.support.builders import make_task, memory_uow_factory, snapshot
 from tests.support.clock import FakeClock
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from todo_core.changes import TaskChanges, TaskDraft
+from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.ports import UnitOfWork
 from todo_core.queries import TaskQuery
 from todo_core.services import ListRequest, TaskService
@@ -129,7 +129,7 @@ def test_the_store_hands_out_copies_from_get_and_list() -> None:
 
     with InMemoryUnitOfWork(store) as uow:
         fetched = uow.tasks.get("carol", task.id)
-        listed = uow.tasks.list(TaskQuery(user_id="carol", now=task.created_at)).items
+        listed = uow.reader.list(TaskQuery(user_id="carol", now=task.created_at)).items
 
     stored = store.tasks[task.id]
     assert fetched is not stored

@@ -20,7 +20,7 @@ from tests.support.strategies import (
     naive_datetimes,
     titles,
 )
-from todo_core.changes import UNSET, TaskChanges, TaskDraft
+from todo_core.edits import UNSET, TaskChanges, TaskDraft
 from todo_core.errors import InvalidInput, TaskNotFound
 from todo_core.model import TaskStatus
 from todo_core.services import ListRequest, TaskService

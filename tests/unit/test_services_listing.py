@@ -12,7 +12,7 @@ import pytest
 from tests.support import oracle
 from tests.support.builders import add_tasks, all_pages, make_task, memory_uow_factory
 from tests.support.clock import FakeClock
-from todo_core.changes import TaskDraft
+from todo_core.edits import TaskDraft
 from todo_core.errors import InvalidInput
 from todo_core.model import Task, TaskPriority, TaskStatus
 from todo_core.ports import UnitOfWork
@@ -355,7 +355,10 @@ def test_stats_count_statuses_priorities_and_overdue(
     stats = service.stats(actor="alice")
 
     assert stats == TaskStats(
-        total=7, pending=4, in_progress=1, completed=2, overdue=1, low=2, medium=3, high=2
+        total=7,
+        overdue=1,
+        by_status={TaskStatus.PENDING: 4, TaskStatus.IN_PROGRESS: 1, TaskStatus.COMPLETED: 2},
+        by_priority={TaskPriority.LOW: 2, TaskPriority.MEDIUM: 3, TaskPriority.HIGH: 2},
     )
 
 
@@ -370,4 +373,4 @@ def test_stats_overdue_uses_the_clock(
 
 
 def test_stats_of_a_user_without_tasks_are_zero(service: TaskService, tasks: list[Task]) -> None:
-    assert service.stats(actor=str(uuid.uuid4())) == TaskStats(0, 0, 0, 0, 0, 0, 0, 0)
+    assert service.stats(actor=str(uuid.uuid4())) == TaskStats()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.builders import memory_service, memory_uow_factory, snapshot
 from tests.support.clock import FakeClock
-from todo_core.changes import TaskChanges, TaskDraft
+from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.errors import AccessDenied, InvalidInput, TaskNotFound, TodoError, VersionConflict
 from todo_core.model import Task, TaskPriority, TaskStatus
 from todo_core.queries import TaskStats
@@ -352,7 +352,10 @@ def test_list_and_stats_show_only_the_actors_tasks(service: TaskService) -> None
 
     assert [row["id"] for row in listed] == [mine.id]
     assert stats == TaskStats(
-        total=1, pending=1, in_progress=0, completed=0, overdue=0, low=0, medium=1, high=0
+        total=1,
+        overdue=0,
+        by_status={TaskStatus.PENDING: 1, TaskStatus.IN_PROGRESS: 0, TaskStatus.COMPLETED: 0},
+        by_priority={TaskPriority.LOW: 0, TaskPriority.MEDIUM: 1, TaskPriority.HIGH: 0},
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.builders import make_task, snapshot
 from tests.support.clock import DEFAULT_START
-from todo_core.changes import TaskChanges, apply_changes
+from todo_core.edits import TaskChanges, apply_changes
 from todo_core.errors import InvalidInput
 from todo_core.model import Task, TaskPriority, TaskStatus
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from tests.support.clock import DEFAULT_START
-from todo_core.changes import TaskDraft, new_task
+from todo_core.edits import TaskDraft, new_task
 from todo_core.errors import InvalidInput
 from todo_core.model import Task, TaskPriority, TaskStatus
 

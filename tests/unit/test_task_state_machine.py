@@ -36,7 +36,7 @@ from tests.support.strategies import (
     sort_fields,
     task_filters,
 )
-from todo_core.changes import UNSET, TaskChanges, TaskDraft, Unset
+from todo_core.edits import UNSET, TaskChanges, TaskDraft, Unset
 from todo_core.errors import AccessDenied, InvalidInput, TaskNotFound, TodoError, VersionConflict
 from todo_core.model import Task, TaskPriority, TaskStatus
 from todo_core.queries import SortField, TaskFilter

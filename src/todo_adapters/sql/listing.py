@@ -65,7 +65,6 @@ SORT_COLUMNS: Final = {
     SortField.STATUS: "status_rank",
     SortField.TITLE: "title_key",
 }
-NULLABLE_SORTS: Final = frozenset({SortField.DUE_DATE})
 LIKE_ESCAPE: Final = "\\"
 COMPLETED: Final = TaskStatus.COMPLETED.value
 #: Every stored rank lies strictly between these (ranks from a cursor are clamped).
@@ -309,7 +308,7 @@ def _after_sql(shape: Shape) -> ColumnElement[bool]:
     else:
         pair, key = tuple_(value, c.id), tuple_(after_value, after_id)
         present = pair < key if descending else pair > key
-    return or_(present, value.is_(None)) if shape.sort in NULLABLE_SORTS else present
+    return or_(present, value.is_(None)) if shape.sort.nullable else present
 
 
 def ordering(columns: Columns, sort: SortField, descending: bool) -> list[UnaryExpression[Any]]:
@@ -320,7 +319,7 @@ def ordering(columns: Columns, sort: SortField, descending: bool) -> list[UnaryE
         value_order, id_order = value.desc(), task_id.desc()
     else:
         value_order, id_order = value.asc(), task_id.asc()
-    if sort in NULLABLE_SORTS:
+    if sort.nullable:
         value_order = value_order.nulls_last()
     return [value_order, id_order]
 

@@ -61,16 +61,6 @@ def task_from_values(values: Mapping[Any, Any]) -> Task:
     )
 
 
-def row_from_task(task: Task) -> TaskRow:
-    """A ``TaskRow`` holding ``task`` (for ORM-style use and tests)."""
-    return TaskRow(**values_from_task(task))
-
-
-def task_from_row(row: TaskRow) -> Task:
-    """The task a ``TaskRow`` holds."""
-    return task_from_values({column: getattr(row, column) for column in COLUMNS})
-
-
 def _moment(value: object) -> datetime | None:
     if value is None:
         return None

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import CursorResult, Executable
 
-from todo_adapters.sql.listing import list_statement, stats_statement, storable
+from todo_adapters.sql.listing import storable
 from todo_adapters.sql.mapper import task_from_values, values_from_task
 from todo_adapters.sql.statements import (
     MUTABLE_COLUMNS,
@@ -30,7 +29,6 @@ from todo_adapters.sql.statements import (
 )
 from todo_core.errors import VersionConflict
 from todo_core.model import Task
-from todo_core.queries import Page, TaskQuery, TaskStats, page_from_rows
 
 #: Inspects a write's result when it is sent; raises if the write did not do its job.
 Check = Callable[[CursorResult[Any]], None]
@@ -117,28 +115,3 @@ class SqlTaskRepository:
     def remove(self, task: Task) -> None:
         parameters = match_parameters(task.user_id, task.id, task.version)
         self._runner.write(delete_statement(), parameters, check=_one_row_or_conflict)
-
-    def list(self, query: TaskQuery) -> Page:
-        listing = list_statement(query)
-        if listing is None:
-            return page_from_rows(query, [], 0)
-        rows = self._runner.read(*listing).mappings().all()
-        total = int(rows[0]["total"]) if rows else 0
-        tasks = [task_from_values(row) for row in rows if row["id"] is not None]
-        return page_from_rows(query, tasks, total)
-
-    def stats(self, user_id: str, *, now: datetime) -> TaskStats:
-        if not storable(user_id):
-            return TaskStats(0, 0, 0, 0, 0, 0, 0, 0)
-        row = self._runner.read(*stats_statement(user_id, now=now)).one()
-        counts: dict[str, Any] = row._asdict()
-        return TaskStats(
-            total=int(counts["total"]),
-            pending=int(counts["pending"]),
-            in_progress=int(counts["in_progress"]),
-            completed=int(counts["completed"]),
-            overdue=int(counts["overdue"]),
-            low=int(counts["low"]),
-            medium=int(counts["medium"]),
-            high=int(counts["high"]),
-        )

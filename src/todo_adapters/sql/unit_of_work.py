@@ -42,6 +42,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from todo_adapters.sql.engine import WRITE_INTENT
 from todo_adapters.sql.errors import storage_errors
+from todo_adapters.sql.reader import SqlTaskReader
 from todo_adapters.sql.repository import Check, SqlTaskRepository
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         self._held: _Write | None = None
         self._wrote = False
         self.tasks = SqlTaskRepository(self)
+        self.reader = SqlTaskReader(self)
 
     def __enter__(self) -> Self:
         return self

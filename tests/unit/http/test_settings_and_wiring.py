@@ -16,7 +16,7 @@ from todo_adapters import container as container_module
 from todo_adapters.container import Container
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from todo_adapters.settings import Settings, SettingsError, load_settings
-from todo_core.changes import TaskDraft
+from todo_core.edits import TaskDraft
 from todo_http.app import create_app
 
 FRAMEWORKS = {"fastapi", "starlette", "uvicorn", "todo_http"}
