@@ -151,7 +151,7 @@ def update_task(
     )
     task = cli.tasks.update(
         actor=user, task_id=task_id, changes=changes, expected_version=if_version
-    )
+    ).task
     print_task(task, as_json=as_json)
 
 
@@ -173,7 +173,7 @@ def complete_task(
     """Mark a task completed (or reopen it with --undo)."""
     task = cli.tasks.set_completed(
         actor=user, task_id=task_id, completed=not undo, expected_version=if_version
-    )
+    ).task
     print_task(task, as_json=as_json)
 
 

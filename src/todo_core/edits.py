@@ -163,6 +163,18 @@ def validate_changes(changes: TaskChanges) -> TaskChanges:
     )
 
 
+def apply_completion(task: Task, completed: bool | None, *, now: datetime) -> bool:
+    """Complete (``True``), reopen (``False``) or toggle (``None``); return whether it changed.
+
+    The one domain path of ``/complete`` and ``todo tasks done``.
+    """
+    if completed is None:
+        task.toggle_completion(now=now)
+    else:
+        task.set_completed(completed, now=now)
+    return task.finish_write(now=now)
+
+
 def apply_changes(task: Task, changes: TaskChanges, *, now: datetime) -> bool:
     """Merge ``changes`` into ``task``; return whether anything changed (version bumped).
 

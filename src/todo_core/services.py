@@ -13,7 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from todo_core.edits import TaskChanges, TaskDraft, apply_changes, new_task, validate_changes
+from todo_core.edits import (
+    TaskChanges,
+    TaskDraft,
+    apply_changes,
+    apply_completion,
+    new_task,
+    validate_changes,
+)
 from todo_core.errors import AccessDenied, InvalidInput, TaskNotFound, VersionConflict
 from todo_core.model import Task
 from todo_core.ports import TaskRepository, UnitOfWork
@@ -29,6 +36,8 @@ from todo_core.queries import (
 
 Clock = Callable[[], datetime]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+#: A domain entry point that changes a task in place and says whether anything changed.
+Change = Callable[[Task, datetime], bool]
 
 #: Bulk imports write this many tasks per statement.
 IMPORT_BATCH_SIZE = 500
@@ -50,6 +59,14 @@ def check_version(task: Task, expected_version: int | None) -> None:
     """A conditional write must name the current version."""
     if expected_version is not None and task.version != expected_version:
         raise VersionConflict()
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What a write did: the task as it now stands, and any task the write created."""
+
+    task: Task
+    created: tuple[Task, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,15 +174,13 @@ class TaskService:
         changes: TaskChanges,
         owner: str | None = None,
         expected_version: int | None = None,
-    ) -> Task:
+    ) -> Written:
         """Merge ``changes`` into a task; only the given fields change."""
         user_id = authorize(actor, owner)
         validate_changes(changes)
 
-        def change(repository: TaskRepository, task: Task, now: datetime) -> None:
-            previous_version = task.version
-            if apply_changes(task, changes, now=now):
-                repository.save(task, previous_version=previous_version)
+        def change(task: Task, now: datetime) -> bool:
+            return apply_changes(task, changes, now=now)
 
         return self._write(user_id, task_id, expected_version, change)
 
@@ -177,18 +192,12 @@ class TaskService:
         completed: bool | None = None,
         owner: str | None = None,
         expected_version: int | None = None,
-    ) -> Task:
+    ) -> Written:
         """Complete or reopen a task; ``completed=None`` toggles it."""
         user_id = authorize(actor, owner)
 
-        def change(repository: TaskRepository, task: Task, now: datetime) -> None:
-            previous_version = task.version
-            if completed is None:
-                task.toggle_completion(now=now)
-            else:
-                task.set_completed(completed, now=now)
-            if task.finish_write(now=now):
-                repository.save(task, previous_version=previous_version)
+        def change(task: Task, now: datetime) -> bool:
+            return apply_completion(task, completed, now=now)
 
         return self._write(user_id, task_id, expected_version, change)
 
@@ -201,12 +210,7 @@ class TaskService:
         expected_version: int | None = None,
     ) -> None:
         """Remove a task for good."""
-        user_id = authorize(actor, owner)
-
-        def remove(repository: TaskRepository, task: Task, _now: datetime) -> None:
-            repository.remove(task)
-
-        self._write(user_id, task_id, expected_version, remove)
+        self._write(authorize(actor, owner), task_id, expected_version, None)
 
     def stats(self, *, actor: str, owner: str | None = None) -> TaskStats:
         """Counts by status and priority, and how many are overdue."""
@@ -219,9 +223,9 @@ class TaskService:
         user_id: str,
         task_id: uuid.UUID,
         expected_version: int | None,
-        act: Callable[[TaskRepository, Task, datetime], None],
-    ) -> Task:
-        """Read, check the version, act, commit: optimistic first, locked after a lost race.
+        change: Change | None,
+    ) -> Written:
+        """Read, check the version, change (or remove), commit: optimistic, then locked.
 
         The first attempt reads without a lock and writes conditionally on the
         version it read, so an uncontended write costs the read and the write
@@ -236,11 +240,19 @@ class TaskService:
                     raise TaskNotFound()
                 check_version(task, expected_version)
                 try:
-                    act(uow.tasks, task, self._clock())
+                    self._store(uow.tasks, task, change)
                     uow.commit()
                 except VersionConflict:
                     if expected_version is not None or locked:
                         raise
                     continue
-                return task
+                return Written(task)
         raise VersionConflict()  # pragma: no cover - the locked attempt returns or raises
+
+    def _store(self, tasks: TaskRepository, task: Task, change: Change | None) -> None:
+        if change is None:
+            tasks.remove(task)
+            return
+        previous_version = task.version
+        if change(task, self._clock()):
+            tasks.save(task, previous_version=previous_version)

@@ -164,7 +164,7 @@ def _update(
         task_id=task_id,
         changes=changes,
         expected_version=expected,
-    )
+    ).task
     return task_response(task)
 
 
@@ -223,7 +223,7 @@ def complete_task(
         task_id=task_id,
         completed=completed,
         expected_version=expected,
-    )
+    ).task
     return task_response(task)
 
 

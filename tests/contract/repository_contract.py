@@ -809,8 +809,8 @@ class RepositoryContract:
             task_id=created.id,
             changes=TaskChanges(priority=TaskPriority.HIGH),
             expected_version=1,
-        )
-        completed = service.set_completed(actor=user_id, task_id=created.id)
+        ).task
+        completed = service.set_completed(actor=user_id, task_id=created.id).task
         listed = service.list(actor=user_id, request=ListRequest())
         stats = service.stats(actor=user_id)
         service.delete(actor=user_id, task_id=created.id, expected_version=3)

@@ -65,7 +65,7 @@ def test_twenty_concurrent_updates_of_one_task_are_all_applied(busy_engine: Engi
             if index % 2 == 0
             else TaskChanges(description=f"description by {index}")
         )
-        results[index] = service.update(actor=user_id, task_id=task.id, changes=changes)
+        results[index] = service.update(actor=user_id, task_id=task.id, changes=changes).task
 
     _run_together(WRITERS, write)
     final = service.get(actor=user_id, task_id=task.id)

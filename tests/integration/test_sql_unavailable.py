@@ -95,7 +95,9 @@ def test_the_same_engine_works_again_once_the_database_is_back(
 
     assert database_is_reachable(proxied_engine) is True
     assert service.get(actor=user_id, task_id=task.id).title == "survives"
-    renamed = service.update(actor=user_id, task_id=task.id, changes=TaskChanges(title="again"))
+    renamed = service.update(
+        actor=user_id, task_id=task.id, changes=TaskChanges(title="again")
+    ).task
     assert renamed.version == 2
 
 

@@ -148,8 +148,8 @@ def test_the_use_cases_work_through_transaction_pooling(
         actor=user,
         task_id=created[0].id,
         changes=TaskChanges(title="renamed", priority=TaskPriority.HIGH),
-    )
-    completed = service.set_completed(actor=user, task_id=created[1].id, completed=True)
+    ).task
+    completed = service.set_completed(actor=user, task_id=created[1].id, completed=True).task
     service.delete(actor=user, task_id=created[2].id)
     stats = service.stats(actor=user)
 
@@ -184,7 +184,7 @@ def test_concurrent_updates_through_the_bouncer_lose_nothing(
             start.wait()
             changed = service.update(
                 actor=user, task_id=task.id, changes=TaskChanges(title=f"writer {index}")
-            )
+            ).task
             versions.append(changed.version)
         except BaseException as error:  # reported in the test's thread
             errors.append(error)

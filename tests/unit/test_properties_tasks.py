@@ -150,7 +150,7 @@ def test_an_update_bumps_the_version_exactly_when_a_field_changes(
     clock.advance()
 
     try:
-        after = service.update(actor="alice", task_id=before.id, changes=patch)
+        after = service.update(actor="alice", task_id=before.id, changes=patch).task
     except InvalidInput as error:
         refusal: InvalidInput | None = error
     else:

@@ -117,7 +117,7 @@ def test_updating_bumps_the_version_and_takes_updated_at_from_the_clock(
         actor="alice",
         task_id=task.id,
         changes=TaskChanges(title="New", status=TaskStatus.IN_PROGRESS),
-    )
+    ).task
 
     assert (updated.title, updated.status, updated.version) == ("New", "in_progress", 2)
     assert (updated.created_at, updated.updated_at) == (created_at, clock.now)
@@ -135,7 +135,7 @@ def test_an_update_that_changes_nothing_keeps_version_and_updated_at(
         task_id=task.id,
         changes=TaskChanges(title=" Same ", priority=TaskPriority.LOW, completed=False),
         expected_version=1,
-    )
+    ).task
 
     assert snapshot(updated) == snapshot(task)
     assert snapshot(service.get(actor="alice", task_id=task.id)) == snapshot(task)
@@ -187,7 +187,7 @@ def test_a_client_sending_back_a_fetched_task_with_only_the_checkbox_changed_com
             completed=True,
         ),
         expected_version=task.version,
-    )
+    ).task
 
     assert (updated.status, updated.version) == (TaskStatus.COMPLETED, 2)
 
@@ -209,7 +209,7 @@ def test_set_completed_without_a_value_toggles(
     task = add(service, status=start)
     clock.advance(MINUTE)
 
-    toggled = service.set_completed(actor="alice", task_id=task.id)
+    toggled = service.set_completed(actor="alice", task_id=task.id).task
 
     assert (toggled.status, toggled.version, toggled.updated_at) == (expected, 2, clock.now)
     assert toggled.completed_at == (clock.now if expected is TaskStatus.COMPLETED else None)
@@ -221,7 +221,7 @@ def test_completing_an_already_completed_task_keeps_completed_at_and_version(
     task = add(service, status=TaskStatus.COMPLETED)
     clock.advance(MINUTE)
 
-    again = service.set_completed(actor="alice", task_id=task.id, completed=True)
+    again = service.set_completed(actor="alice", task_id=task.id, completed=True).task
 
     assert snapshot(again) == snapshot(task)
 
@@ -232,7 +232,7 @@ def test_reopening_a_task_that_is_not_completed_leaves_it_as_it_is(
 ) -> None:
     task = add(service, status=start)
 
-    reopened = service.set_completed(actor="alice", task_id=task.id, completed=False)
+    reopened = service.set_completed(actor="alice", task_id=task.id, completed=False).task
 
     assert snapshot(reopened) == snapshot(task)
 
@@ -242,7 +242,7 @@ def test_reopening_a_completed_task_makes_it_pending_and_clears_completed_at(
 ) -> None:
     task = add(service, completed=True)
 
-    reopened = service.set_completed(actor="alice", task_id=task.id, completed=False)
+    reopened = service.set_completed(actor="alice", task_id=task.id, completed=False).task
 
     assert (reopened.status, reopened.completed_at, reopened.version) == ("pending", None, 2)
 
@@ -380,7 +380,7 @@ def test_a_write_naming_a_stale_version_is_a_conflict_and_changes_nothing(
     service: TaskService, write: str, stale: int
 ) -> None:
     task = add(service)
-    task = service.update(actor="alice", task_id=task.id, changes=TaskChanges(title="v2"))
+    task = service.update(actor="alice", task_id=task.id, changes=TaskChanges(title="v2")).task
 
     with pytest.raises(VersionConflict) as caught:
         WRITES[write](service, task.id, stale)

@@ -386,7 +386,7 @@ class TaskServiceMachine(RuleBasedStateMachine):
                 changes=changes,
                 owner=owner,
                 expected_version=version,
-            )
+            ).task
         )
 
         bad = bad_fields(changes.title, changes.description, changes.due_date)
@@ -432,7 +432,7 @@ class TaskServiceMachine(RuleBasedStateMachine):
                 completed=completed,
                 owner=owner,
                 expected_version=version,
-            )
+            ).task
         )
 
         error = self.precheck(actor, task_id, owner, version)
