@@ -27,8 +27,8 @@ from dependency_injector import providers
 
 from bench.load import run_requests
 from bench.plan import Plan, RequestKind
-from todo_adapters.container import Container
 from todo_adapters.settings import load_settings
+from todo_bootstrap.container import Container
 from todo_core.edits import TaskDraft
 from todo_core.model import TaskPriority, TaskStatus
 

@@ -9,12 +9,12 @@ refuses to start says why in words an operator can act on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Final, Literal, Self
+from typing import Any, Final, Literal, Self, TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic import model_validator as _model_validator
 from pydantic_core import PydanticCustomError
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -22,7 +22,6 @@ from sqlalchemy.exc import ArgumentError
 MIN_SECRET_BYTES: Final = 32
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///./todo.db"
-DEFAULT_CORS_ORIGINS: Final = ("http://localhost:3000",)
 
 _LOG_LEVELS: Final = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -35,22 +34,32 @@ class SettingsError(ValueError):
         super().__init__("\n".join(self.problems))
 
 
-def _problem(message: str) -> PydanticCustomError:
+#: How every settings class reads the environment and ``.env``.
+SETTINGS_CONFIG: Final = SettingsConfigDict(
+    env_file=".env",
+    env_file_encoding="utf-8",
+    env_ignore_empty=True,
+    extra="ignore",
+    case_sensitive=False,
+    populate_by_name=True,
+    hide_input_in_errors=True,
+)
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def problem(message: str) -> PydanticCustomError:
+    """A settings problem, worded for the operator (the variable is named by ``read``)."""
     return PydanticCustomError("settings", message)
 
 
 class Settings(BaseSettings):
-    """Every setting of the service; environment variable names are the upper-case field names."""
+    """The settings of the storage, tokens and logs; variable names are the field names upper-cased.
 
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        env_ignore_empty=True,
-        extra="ignore",
-        case_sensitive=False,
-        populate_by_name=True,
-        hide_input_in_errors=True,
-    )
+    Those of one driving adapter live beside it (``todo_http.settings``).
+    """
+
+    model_config = SETTINGS_CONFIG
 
     database_url: str = DEFAULT_DATABASE_URL
     jwt_secret: SecretStr | None = Field(
@@ -61,8 +70,6 @@ class Settings(BaseSettings):
     jwt_audience: str | None = None
     jwt_leeway_seconds: float = Field(default=30, ge=0, allow_inf_nan=False)
     jwks_timeout_seconds: float = Field(default=5, gt=0, allow_inf_nan=False)
-    cors_origins: Annotated[tuple[str, ...], NoDecode] = DEFAULT_CORS_ORIGINS
-    max_body_bytes: int = Field(default=65536, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
     db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
     db_pool_timeout_seconds: float = Field(default=10, gt=0, allow_inf_nan=False)
@@ -78,7 +85,7 @@ class Settings(BaseSettings):
         try:
             make_url(text)
         except (ArgumentError, ValueError):
-            raise _problem(
+            raise problem(
                 "cannot be parsed; expected postgresql://user:password@host/db "
                 "or sqlite:///path/to/file.db"
             ) from None
@@ -91,20 +98,7 @@ class Settings(BaseSettings):
             return None
         size = len(value.get_secret_value().encode("utf-8"))
         if size < MIN_SECRET_BYTES:
-            raise _problem(f"must be at least {MIN_SECRET_BYTES} bytes, got {size}")
-        return value
-
-    @field_validator("cors_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = value.split(",")
-        if isinstance(value, list | tuple):
-            origins = tuple(str(item).strip().rstrip("/") for item in value)
-            origins = tuple(origin for origin in origins if origin)
-            if "*" in origins:
-                raise _problem("must list explicit origins; '*' is not allowed with credentials")
-            return origins
+            raise problem(f"must be at least {MIN_SECRET_BYTES} bytes, got {size}")
         return value
 
     @field_validator("log_level")
@@ -112,13 +106,13 @@ class Settings(BaseSettings):
     def _known_log_level(cls, value: str) -> str:
         level = value.strip().upper()
         if level not in _LOG_LEVELS:
-            raise _problem(f"must be one of {', '.join(_LOG_LEVELS)}")
+            raise problem(f"must be one of {', '.join(_LOG_LEVELS)}")
         return level
 
     @_model_validator(mode="after")
     def _some_way_to_verify_tokens(self) -> Self:
         if self.jwt_secret is None and self.jwks_url is None:
-            raise _problem(
+            raise problem(
                 "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens"
             )
         return self
@@ -130,8 +124,13 @@ def load_settings(**values: Any) -> Settings:
     Keyword arguments win over the environment (tests and scripts use them);
     ``_env_file=None`` ignores the ``.env`` file.
     """
+    return read(Settings, **values)
+
+
+def read(settings_class: type[S], **values: Any) -> S:
+    """Any settings class read as ``load_settings`` reads ``Settings``."""
     try:
-        return Settings(**values)
+        return settings_class(**values)
     except ValidationError as error:
         raise SettingsError(
             [_describe(item) for item in error.errors(include_input=False)]

@@ -1,30 +1,45 @@
-"""What every command shares: the container, built once and only when needed."""
+"""What every command shares: the services, built once and only when a command needs them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import Any, Protocol
 
-from todo_adapters.container import Container
 from todo_adapters.settings import Settings, SettingsError
 from todo_core.services import TaskService
 
 
+class Services(Protocol):
+    """What the commands need of the composition root's container."""
+
+    def settings(self) -> Settings: ...
+
+    def task_service(self) -> TaskService: ...
+
+    def engine(self) -> Any: ...
+
+
 class CliContext:
-    """Lazily wires the same services the HTTP app uses (no HTTP involved)."""
+    """Lazily builds the same services the HTTP app uses (no HTTP involved).
+
+    ``build`` is the composition root's container class (``todo_bootstrap``).
+    """
+
+    def __init__(self, build: Callable[[], Services]) -> None:
+        self._build = build
 
     @cached_property
-    def container(self) -> Container:
-        return Container()
+    def container(self) -> Services:
+        return self._build()
 
     @property
     def settings(self) -> Settings:
-        settings: Settings = self.container.settings()
-        return settings
+        return self.container.settings()
 
     @property
     def tasks(self) -> TaskService:
-        service: TaskService = self.container.task_service()
-        return service
+        return self.container.task_service()
 
     def close(self) -> None:
         """Release the connection pool, if a command opened one."""

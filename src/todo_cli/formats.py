@@ -18,7 +18,8 @@ from todo_core.edits import TaskDraft, new_task
 from todo_core.errors import FieldError, InvalidInput
 from todo_core.model import Task, TaskPriority, TaskStatus
 from todo_core.timestamps import parse_timestamp
-from todo_http.presenters import task_document
+from todo_presentation.documents import task_document
+from todo_presentation.words import boolean_word
 
 CSV_FIELDS: Final = (
     "id",
@@ -33,8 +34,6 @@ CSV_FIELDS: Final = (
     "updated_at",
     "version",
 )
-_TRUE: Final = frozenset({"true", "1", "yes"})
-_FALSE: Final = frozenset({"false", "0", "no"})
 
 
 def task_to_dict(task: Task) -> dict[str, Any]:
@@ -171,9 +170,10 @@ def _timestamp(value: Any) -> datetime:
 def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise ValueError("must be true or false")
+    word = boolean_word(value) if isinstance(value, str) else None
+    if word is None:
+        raise ValueError("must be true or false")
+    return word
 
 
 _EPOCH: Final = parse_timestamp("2000-01-01")

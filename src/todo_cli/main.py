@@ -1,5 +1,7 @@
-"""``todo``: serve the API, migrate the database, mint a dev token, manage tasks.
+"""``todo``: migrate the database, mint a dev token, manage tasks.
 
+The composition root (``todo_bootstrap.cli``) adds the commands that start a
+server (``serve``, ``dev``) and hands in the services as the context object.
 Exit codes: 0 ok, 1 a domain or configuration error (one line on stderr, no
 traceback), 2 a usage error.
 """
@@ -16,12 +18,9 @@ from todo_adapters.sql import current_revision, downgrade_database, upgrade_data
 from todo_adapters.startup import ConfigurationError
 from todo_cli.context import CliContext
 from todo_cli.durations import Duration
-from todo_cli.envfile import ensure_env_file
 from todo_cli.tasks import tasks_group
 from todo_core.errors import StorageUnavailable, TodoError
 
-DEV_USER = "dev-user"
-DEV_TOKEN_TTL_SECONDS = 24 * 3600
 STORAGE_HINT = "hint: is DATABASE_URL reachable and migrated? ('todo db upgrade' migrates it)"
 
 
@@ -44,52 +43,9 @@ class TodoGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """todo-core: the task service and its tools."""
-    ctx.obj = CliContext()
+    if not isinstance(ctx.obj, CliContext):
+        raise click.UsageError("start the todo command through todo_bootstrap.cli:main")
     ctx.call_on_close(ctx.obj.close)
-
-
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-def serve(host: str, port: int, workers: int, reload: bool) -> None:
-    """Serve the HTTP API (same as python -m todo_http)."""
-    run_server(host=host, port=port, workers=workers, reload=reload)
-
-
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.pass_context
-def dev(ctx: click.Context, host: str, port: int) -> None:
-    """Set up and serve for development: .env once, migrate, print a curl line, serve."""
-    if ensure_env_file():
-        _say("wrote .env with a freshly generated JWT_SECRET (keep it out of git)")
-    cli_context: CliContext = ctx.obj
-    settings = cli_context.settings
-    upgrade_database(settings.database_url)
-    base = f"http://{host}:{port}"
-    _say(f"API docs: {base}/docs")
-    secret = settings.jwt_secret
-    if secret is not None:
-        token = mint_hs256_token(
-            secret=secret.get_secret_value(), subject=DEV_USER, ttl_seconds=DEV_TOKEN_TTL_SECONDS
-        )
-        _say(f"try it (a token for user '{DEV_USER}', valid 24 h; 'todo token' makes more):")
-        click.echo(f"curl -s -H 'Authorization: Bearer {token}' {base}/api/tasks")
-        _say(
-            "to create a task, add: -H 'Content-Type: application/json' "
-            """-d '{"title": "My first task"}'"""
-        )
-    run_server(host=host, port=port, workers=1, reload=False)
-
-
-def run_server(*, host: str, port: int, workers: int, reload: bool) -> None:
-    """The HTTP server (imported here so that task commands never load FastAPI)."""
-    from todo_http.server import serve  # noqa: PLC0415
-
-    serve(host=host, port=port, workers=workers, reload=reload)
 
 
 @cli.group()
@@ -154,9 +110,4 @@ def _say(message: str) -> None:
     click.echo(message, err=True)
 
 
-def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="todo")
-
-
-__all__ = ["cli", "main"]
+__all__ = ["TodoGroup", "cli"]

@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from starlette.datastructures import QueryParams
 
 from todo_cli.context import CliContext
 from todo_cli.formats import FileFormatError, drafts_from_rows, read_rows, write_csv, write_json
@@ -20,7 +19,7 @@ from todo_core.model import TaskPriority, TaskStatus
 from todo_core.queries import MAX_LIMIT
 from todo_core.services import ListRequest
 from todo_core.timestamps import parse_timestamp
-from todo_http.listing import parse_listing
+from todo_presentation.listing import parse_listing
 
 #: Files with at least this many rows get a progress bar.
 PROGRESS_THRESHOLD = 1000
@@ -85,7 +84,7 @@ def add_task(
 @pass_cli
 def list_tasks(cli: CliContext, /, user: str, as_json: bool, **options: Any) -> None:
     """List tasks with the API's filters, sort and paging (parsed by the API's own rules)."""
-    page = cli.tasks.list(actor=user, request=parse_listing(QueryParams(query_pairs(options))))
+    page = cli.tasks.list(actor=user, request=parse_listing(query_pairs(options)))
     print_page(page, as_json=as_json)
 
 

@@ -1,10 +1,10 @@
-"""``create_app``: the one composition root of the HTTP adapter.
+"""``create_app``: the HTTP adapter assembled around a container it is given.
 
-Nothing happens at import time. ``create_app()`` builds a container from the
-environment (or takes one, as tests do after overriding providers), checks
-the configuration by building the token verifier (a bad one fails here,
-with a one-line reason), wires the container into this package's
-dependencies and assembles the application.
+Nothing happens at import time. The composition root (``todo_bootstrap``)
+builds the container; ``create_app`` checks the configuration by building
+the token verifier (a bad one fails here, with a one-line reason), wires the
+container into this package's dependencies (by provider name: this package
+never imports the container) and assembles the application.
 
 dependency-injector wires modules, not applications: the most recently
 created app's container is the one every route uses, so a process serves
@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Final
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from todo_adapters.container import Container
 from todo_core.errors import TodoError
 from todo_http import health, routes
 from todo_http.cors import add_cors
@@ -36,6 +36,10 @@ from todo_http.paths import (
     short_operation_id,
 )
 from todo_http.request_log import RequestLogMiddleware
+from todo_http.settings import HttpSettings, load_http_settings
+
+#: The modules whose dependencies name container providers.
+WIRED_MODULES: Final = ("todo_http.deps", "todo_http.health")
 
 
 def _version() -> str:
@@ -45,12 +49,15 @@ def _version() -> str:
         return "0.0.0"
 
 
-def create_app(container: Container | None = None) -> FastAPI:
-    """Build the FastAPI application around ``container`` (a fresh ``Container()`` by default)."""
-    container = container if container is not None else Container()
+def create_app(container: Any, *, http_settings: HttpSettings | None = None) -> FastAPI:
+    """Build the FastAPI application around ``container`` (``todo_bootstrap.container``).
+
+    ``http_settings`` are read from the environment unless given.
+    """
+    http = http_settings if http_settings is not None else load_http_settings()
     settings = container.settings()
     container.token_verifier()
-    container.wire(warn_unresolved=True, keep_cache=True)
+    container.wire(modules=list(WIRED_MODULES), warn_unresolved=True, keep_cache=True)
     register_owner_convertor()
 
     gate = DatabaseGate(slots=settings.db_pool_size, timeout=settings.db_pool_timeout_seconds)
@@ -63,6 +70,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app = FastAPI(title="todo-core", version=_version(), description=DESCRIPTION, lifespan=lifespan)
     app.state.container = container
     app.state.database_gate = gate
+    app.state.max_body_bytes = http.max_body_bytes
     app.include_router(
         routes.router,
         prefix=SHORT_PREFIX,
@@ -79,7 +87,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_exception_handler(TodoError, handle_todo_error)
     app.add_exception_handler(RequestValidationError, handle_request_validation_error)
     app.add_middleware(InternalErrorMiddleware)
-    add_cors(app, settings.cors_origins)
+    add_cors(app, http.cors_origins)
     app.add_middleware(RequestLogMiddleware)
     install_openapi(app)
     return app

@@ -10,16 +10,14 @@ declared separately (``openapi.request_body``).
 
 from typing import Annotated, Any
 
-from dependency_injector.wiring import inject
 from fastapi import Depends
 from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 
-from todo_adapters.container import Container
 from todo_core.edits import UNSET, TaskChanges, TaskDraft
 from todo_core.errors import FieldError, InvalidInput
 from todo_core.model import TaskPriority
-from todo_http.deps import CurrentCaller, Provide
+from todo_http.deps import CurrentCaller
 from todo_http.errors import PayloadTooLarge, UnsupportedMediaType
 from todo_http.schemas import TASK_COMPLETION, TASK_CREATE, TASK_UPDATE
 
@@ -46,17 +44,9 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-@inject
-def _body_limit(
-    limit: int = Provide[Container.settings.provided.max_body_bytes],
-) -> int:
-    # Injected by default marker, not as a FastAPI sub-dependency (see ``deps``).
-    return limit
-
-
 async def raw_json_body(request: Request, _caller: CurrentCaller) -> bytes:
     """The body bytes of an authenticated request (empty: no body); 413 and 415 checked."""
-    raw = await read_limited(request, _body_limit())
+    raw = await read_limited(request, request.app.state.max_body_bytes)
     if raw and not is_json_media_type(request.headers.get("content-type")):
         raise UnsupportedMediaType()
     return raw

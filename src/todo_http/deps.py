@@ -18,7 +18,6 @@ from dependency_injector import wiring
 from dependency_injector.wiring import inject
 from fastapi import Depends
 
-from todo_adapters.container import Container
 from todo_adapters.jwt import TokenVerifier
 from todo_core.services import TaskService
 from todo_http.auth import BearerAuthentication, Caller, Wiring
@@ -36,9 +35,9 @@ else:
 
 @inject
 def _wiring(
-    verifier: TokenVerifier = Provide[Container.token_verifier],
-    may_block: bool = Provide[Container.token_verification_may_block],
-    service: TaskService = Provide[Container.task_service],
+    verifier: TokenVerifier = Provide["token_verifier"],
+    may_block: bool = Provide["token_verification_may_block"],
+    service: TaskService = Provide["task_service"],
 ) -> Wiring:
     return Wiring(verifier, may_block, service)
 

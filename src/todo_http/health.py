@@ -6,7 +6,6 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from todo_adapters.container import Container
 from todo_http.deps import Provide
 from todo_http.errors import HEADERS_BY_STATUS
 from todo_http.presenters import json_response
@@ -40,7 +39,7 @@ async def health() -> Response:
 )
 @inject
 def ready(
-    reachable: Annotated[bool, Depends(Provide[Container.database_reachable])],
+    reachable: Annotated[bool, Depends(Provide["database_reachable"])],
 ) -> Response:
     """Whether the database answers a trivial query (run in the threadpool)."""
     if reachable:

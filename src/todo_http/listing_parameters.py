@@ -12,8 +12,8 @@ from typing import Any, Final
 
 from todo_core.model import TaskPriority, TaskStatus
 from todo_core.queries import DEFAULT_LIMIT, MAX_LIMIT, SortField
-from todo_http.listing import ALL, MAX_OFFSET
 from todo_http.timestamps import TIMESTAMP_INPUT_SCHEMA
+from todo_presentation.listing import ALL, MAX_OFFSET
 
 
 def _parameter(name: str, schema: Mapping[str, Any], description: str) -> dict[str, Any]:

@@ -1,49 +1,18 @@
-"""Shaping replies: domain objects to JSON bytes, serialised once with orjson."""
+"""Shaping replies: the shared documents (``todo_presentation``) as JSON bytes, via orjson."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Final
 
 import orjson
 from starlette.responses import Response
 
 from todo_core.model import Task
-from todo_core.queries import TaskStats
 from todo_http.conditional import etag
-from todo_http.timestamps import format_timestamp
+from todo_presentation.documents import task_document
 
 JSON: Final = "application/json"
-
-
-def task_document(task: Task) -> dict[str, Any]:
-    """The API's JSON object for a task."""
-    due_date = task.due_date
-    completed_at = task.completed_at
-    return {
-        "id": str(task.id),
-        "user_id": task.user_id,
-        "title": task.title,
-        "description": task.description,
-        "status": task.status.value,
-        "priority": task.priority.value,
-        "due_date": format_timestamp(due_date) if due_date is not None else None,
-        "completed": task.completed,
-        "completed_at": format_timestamp(completed_at) if completed_at is not None else None,
-        "created_at": format_timestamp(task.created_at),
-        "updated_at": format_timestamp(task.updated_at),
-        "version": task.version,
-    }
-
-
-def stats_document(stats: TaskStats) -> dict[str, Any]:
-    """The API's JSON object for the counts."""
-    return {
-        "total": stats.total,
-        **{status.value: count for status, count in stats.by_status.items()},
-        "overdue": stats.overdue,
-        "by_priority": {priority.value: count for priority, count in stats.by_priority.items()},
-    }
 
 
 def json_response(

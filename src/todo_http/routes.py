@@ -23,18 +23,19 @@ from todo_http.auth import Caller
 from todo_http.body import ChangesBody, CompletionBody, DraftBody
 from todo_http.conditional import expected_version, none_match
 from todo_http.deps import CurrentCaller
-from todo_http.listing import page_headers, parse_listing
+from todo_http.listing import page_headers
 from todo_http.listing_parameters import LIST_PARAMETERS
 from todo_http.openapi import error_responses, header, request_body
 from todo_http.presenters import (
     json_response,
     no_content,
     not_modified,
-    stats_document,
     task_response,
     tasks_response,
 )
 from todo_http.schemas import Task, TaskStats
+from todo_presentation.documents import stats_document
+from todo_presentation.listing import parse_listing
 
 router = APIRouter()
 
@@ -93,7 +94,7 @@ def list_tasks(request: Request, caller: CurrentCaller) -> Response:
     Page with `limit` and `offset`, or follow the `Link: <...>; rel="next"`
     header: it carries an opaque `cursor` (stable and fast at any depth).
     """
-    listing = parse_listing(request.query_params)
+    listing = parse_listing(request.query_params.multi_items())
     page = caller.service.list(actor=caller.actor, owner=caller.owner, request=listing)
     headers = page_headers(page, path=request.scope["path"], params=request.query_params)
     return tasks_response(page.items, headers=headers)

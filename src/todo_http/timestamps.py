@@ -1,5 +1,5 @@
-"""Timestamps at the HTTP edge: the parsing and formatting of ``todo_core.timestamps``,
-as a pydantic type for bodies, a helper for query parameters, and their JSON schemas.
+"""Timestamps at the HTTP edge: the parsing and formatting of ``todo_core.timestamps``
+as a pydantic type for bodies, and their JSON schemas.
 
 The input schema is deliberately narrower than what is accepted (so that
 everything it allows is accepted): RFC 3339 with an upper-case ``T``, at most
@@ -18,7 +18,7 @@ from typing import Annotated, Any, Final
 from pydantic import PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from todo_core.errors import FieldError, InvalidInput
+from todo_core.errors import InvalidInput
 from todo_core.timestamps import format_timestamp, parse_timestamp
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "TIMESTAMP_OUTPUT_SCHEMA",
     "DueDateInput",
     "format_timestamp",
-    "parse_query_timestamp",
 ]
 
 _ANY_YEAR: Final = "(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
@@ -93,12 +92,3 @@ def _due_date(value: object) -> datetime | None:
 DueDateInput = Annotated[
     datetime | None, PlainValidator(_due_date), WithJsonSchema(DUE_DATE_INPUT_SCHEMA)
 ]
-
-
-def parse_query_timestamp(value: str, *, param: str, errors: list[FieldError]) -> datetime | None:
-    """Parse a query parameter, appending a query-sourced error instead of raising."""
-    try:
-        return parse_timestamp(value, field=param)
-    except InvalidInput as error:
-        errors.extend(FieldError(e.field, e.message, e.kind, source="query") for e in error.errors)
-        return None

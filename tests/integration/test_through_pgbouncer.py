@@ -32,10 +32,10 @@ from tests.integration.conftest import sql_uow_factory
 from tests.integration.postgres import skip_or_fail
 from tests.support.builders import fresh_user_id
 from tests.support.pgbouncer import PgBouncer, pgbouncer_executable, running_pgbouncer
-from todo_adapters.container import Container
 from todo_adapters.jwt import mint_hs256_token
 from todo_adapters.settings import load_settings
 from todo_adapters.sql import make_engine
+from todo_bootstrap.container import Container
 from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.model import TaskPriority, TaskStatus
 from todo_core.services import ListRequest, TaskService

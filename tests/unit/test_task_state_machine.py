@@ -380,13 +380,15 @@ class TaskServiceMachine(RuleBasedStateMachine):
         version = self.version_for(actor, task_id, version_choice)
 
         outcome = self.attempt(
-            lambda: self.service.update(
-                actor=actor,
-                task_id=task_id,
-                changes=changes,
-                owner=owner,
-                expected_version=version,
-            ).task
+            lambda: (
+                self.service.update(
+                    actor=actor,
+                    task_id=task_id,
+                    changes=changes,
+                    owner=owner,
+                    expected_version=version,
+                ).task
+            )
         )
 
         bad = bad_fields(changes.title, changes.description, changes.due_date)
@@ -426,13 +428,15 @@ class TaskServiceMachine(RuleBasedStateMachine):
         version = self.version_for(actor, task_id, version_choice)
 
         outcome = self.attempt(
-            lambda: self.service.set_completed(
-                actor=actor,
-                task_id=task_id,
-                completed=completed,
-                owner=owner,
-                expected_version=version,
-            ).task
+            lambda: (
+                self.service.set_completed(
+                    actor=actor,
+                    task_id=task_id,
+                    completed=completed,
+                    owner=owner,
+                    expected_version=version,
+                ).task
+            )
         )
 
         error = self.precheck(actor, task_id, owner, version)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from todo_cli.main import cli
+from todo_bootstrap import cli as todo_command
 
 SECRET = "cli-test-secret-that-is-long-enough-0123456789"
 
@@ -24,8 +24,9 @@ class Todo:
 
     def __call__(self, *args: str) -> Result:
         return self.runner.invoke(
-            cli,
+            todo_command.todo(),
             list(args),
+            obj=todo_command.context(),
             env={"DATABASE_URL": self.database_url, "JWT_SECRET": SECRET, "JWKS_URL": None},
             catch_exceptions=False,
         )

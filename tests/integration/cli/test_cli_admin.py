@@ -9,16 +9,16 @@ import pytest
 from click.testing import CliRunner
 
 from tests.integration.cli.conftest import SECRET
-from todo_adapters.container import Container
 from todo_adapters.jwt import TokenVerifier
 from todo_adapters.settings import load_settings
 from todo_adapters.startup import ConfigurationError, preflight
+from todo_bootstrap.cli import context, todo
+from todo_bootstrap.container import Container
 from todo_cli.envfile import ensure_env_file
-from todo_cli.main import cli
 
 
 def run(*args: str, **env: str | None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    result = CliRunner().invoke(todo(), list(args), obj=context(), env=env, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 

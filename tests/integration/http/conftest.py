@@ -13,8 +13,8 @@ from dependency_injector import providers
 from fastapi import FastAPI
 
 from tests.unit.http.support import SECRET, make_settings
-from todo_adapters.container import Container
 from todo_adapters.jwt import mint_hs256_token
+from todo_bootstrap.container import Container
 from todo_http.app import create_app
 
 

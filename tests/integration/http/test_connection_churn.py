@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import event
 
 from tests.integration.http.conftest import http_client, postgres_container
-from todo_adapters.container import Container
+from todo_bootstrap.container import Container
 from todo_http.app import create_app
 
 pytestmark = pytest.mark.postgres

@@ -8,8 +8,8 @@ import pytest
 
 from tests.support.clock import FakeClock
 from tests.unit.http.support import SHAPES, TestClient, bearer, memory_container, serve
-from todo_adapters.container import Container
 from todo_adapters.memory import InMemoryStore
+from todo_bootstrap.container import Container
 
 
 @pytest.fixture

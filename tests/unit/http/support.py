@@ -14,11 +14,12 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
-from todo_adapters.container import Container
 from todo_adapters.jwt import mint_hs256_token
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from todo_adapters.settings import Settings, load_settings
+from todo_bootstrap.container import Container
 from todo_http.app import create_app
+from todo_http.settings import HttpSettings, load_http_settings
 
 __all__ = [
     "ALLOWED_ORIGIN",
@@ -27,6 +28,7 @@ __all__ = [
     "SHAPES",
     "TestClient",
     "bearer",
+    "make_http_settings",
     "make_settings",
     "memory_container",
     "serve",
@@ -41,8 +43,13 @@ def make_settings(**values: Any) -> Settings:
     """Settings that ignore the developer's ``.env``."""
     values.setdefault("jwt_secret", SECRET)
     values.setdefault("database_url", "sqlite://")
-    values.setdefault("cors_origins", f"{ALLOWED_ORIGIN},https://app.example.com")
     return load_settings(_env_file=None, **values)
+
+
+def make_http_settings(**values: Any) -> HttpSettings:
+    """The HTTP adapter's settings, ignoring the developer's ``.env`` too."""
+    values.setdefault("cors_origins", f"{ALLOWED_ORIGIN},https://app.example.com")
+    return load_http_settings(_env_file=None, **values)
 
 
 def memory_container(
@@ -62,9 +69,12 @@ def memory_container(
 
 
 @contextmanager
-def serve(container: Container, **kwargs: Any) -> Iterator[TestClient]:
+def serve(
+    container: Container, *, http_settings: HttpSettings | None = None, **kwargs: Any
+) -> Iterator[TestClient]:
     """A test client of a fresh app built on ``container``."""
-    with TestClient(create_app(container), **kwargs) as client:
+    app = create_app(container, http_settings=http_settings or make_http_settings())
+    with TestClient(app, **kwargs) as client:
         yield client
 
 

@@ -1,4 +1,4 @@
-"""``python -m todo_http``: checks the configuration, then serves the app factory with uvicorn."""
+"""``python -m todo_bootstrap``: checks the configuration, then serves the app factory."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import uvicorn
 
 from tests.unit.http.support import SECRET
-from todo_http import __main__ as entry
-from todo_http.server import serving_app
+from todo_bootstrap import __main__ as entry
+from todo_bootstrap.serve import serving_app
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_it_serves_the_app_factory_with_the_given_host_port_and_workers(
 
     [call] = served
     assert status == 0
-    assert call["app"] == "todo_http.server:serving_app"
+    assert call["app"] == "todo_bootstrap.serve:serving_app"
     assert call["factory"] is True
     assert (call["host"], call["port"], call["workers"]) == ("0.0.0.0", 9000, 3)
     assert "JsonFormatter" in str(call["log_config"]["formatters"])

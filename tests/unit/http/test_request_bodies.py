@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.http.support import TestClient, bearer, make_settings, memory_container, serve
+from tests.unit.http.support import TestClient, bearer, make_http_settings, memory_container, serve
 from todo_adapters.memory import InMemoryStore
 from todo_http.app import create_app
 
@@ -20,8 +20,8 @@ LIMIT = 1024
 @pytest.fixture
 def small_client() -> Iterator[TestClient]:
     """An app whose body limit is 1 KiB."""
-    container = memory_container(InMemoryStore(), settings=make_settings(max_body_bytes=LIMIT))
-    with serve(container) as client:
+    container = memory_container(InMemoryStore())
+    with serve(container, http_settings=make_http_settings(max_body_bytes=LIMIT)) as client:
         yield client
 
 
@@ -58,8 +58,8 @@ def test_a_chunked_body_over_the_limit_is_413(small_client: TestClient) -> None:
 
 
 def test_the_limit_stops_reading_a_body_without_content_length_early() -> None:
-    container = memory_container(InMemoryStore(), settings=make_settings(max_body_bytes=LIMIT))
-    app = create_app(container)
+    container = memory_container(InMemoryStore())
+    app = create_app(container, http_settings=make_http_settings(max_body_bytes=LIMIT))
     chunks = list(_chunks(_body_of(LIMIT * 20)))
     received: list[int] = []
     sent: list[MutableMapping[str, Any]] = []

@@ -11,13 +11,21 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 
-from tests.unit.http.support import SECRET, bearer, make_settings, memory_container, serve
-from todo_adapters import container as container_module
-from todo_adapters.container import Container
+from tests.unit.http.support import (
+    SECRET,
+    bearer,
+    make_http_settings,
+    make_settings,
+    memory_container,
+    serve,
+)
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from todo_adapters.settings import Settings, SettingsError, load_settings
+from todo_bootstrap import container as container_module
+from todo_bootstrap.container import Container
 from todo_core.edits import TaskDraft
 from todo_http.app import create_app
+from todo_http.settings import load_http_settings
 
 FRAMEWORKS = {"fastapi", "starlette", "uvicorn", "todo_http"}
 ENV_NAMES = (
@@ -51,10 +59,11 @@ def test_the_defaults_are_those_of_the_contract(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("JWT_SECRET", SECRET)
 
     settings = load_settings(_env_file=None)
+    http = load_http_settings(_env_file=None)
 
     assert settings.database_url == "sqlite:///./todo.db"
-    assert settings.cors_origins == ("http://localhost:3000",)
-    assert settings.max_body_bytes == 65536
+    assert http.cors_origins == ("http://localhost:3000",)
+    assert http.max_body_bytes == 65536
     assert (settings.jwt_leeway_seconds, settings.jwks_timeout_seconds) == (30, 5)
     assert settings.db_pool_size == 10
     assert (settings.db_pool_recycle_seconds, settings.db_pool_timeout_seconds) == (1800, 10)
@@ -95,7 +104,10 @@ def test_cors_origins_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("JWT_SECRET", SECRET)
     monkeypatch.setenv("CORS_ORIGINS", " https://a.example , https://b.example/,")
 
-    assert load_settings(_env_file=None).cors_origins == ("https://a.example", "https://b.example")
+    assert load_http_settings(_env_file=None).cors_origins == (
+        "https://a.example",
+        "https://b.example",
+    )
 
 
 def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,9 +126,7 @@ def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> N
             "JWT_SECRET (or BETTER_AUTH_SECRET): must be at least 32 bytes, got 5",
         ),
         ({"JWT_SECRET": SECRET, "DATABASE_URL": "not a url"}, "DATABASE_URL: cannot be parsed"),
-        ({"JWT_SECRET": SECRET, "CORS_ORIGINS": "*"}, "CORS_ORIGINS: must list explicit origins"),
         ({"JWT_SECRET": SECRET, "LOG_FORMAT": "xml"}, "LOG_FORMAT: "),
-        ({"JWT_SECRET": SECRET, "MAX_BODY_BYTES": "0"}, "MAX_BODY_BYTES: "),
     ],
 )
 def test_a_bad_configuration_is_one_line_per_problem(
@@ -132,6 +142,25 @@ def test_a_bad_configuration_is_one_line_per_problem(
     assert raised.value.problems[0].startswith(problem)
     assert "\n" not in raised.value.problems[0]
     assert "short" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("environment", "problem"),
+    [
+        ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS: must list explicit origins"),
+        ({"MAX_BODY_BYTES": "0"}, "MAX_BODY_BYTES: "),
+    ],
+)
+def test_a_bad_http_setting_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], problem: str
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    with pytest.raises(SettingsError) as raised:
+        load_http_settings(_env_file=None)
+
+    assert [line[: len(problem)] for line in raised.value.problems] == [problem]
 
 
 def test_several_problems_are_several_lines(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -167,8 +196,8 @@ def test_nothing_is_built_when_the_modules_are_imported() -> None:
     probe = (
         "import os\n"
         "for name in ('JWT_SECRET', 'BETTER_AUTH_SECRET', 'JWKS_URL'): os.environ.pop(name, None)\n"
-        "import todo_http.app, todo_http.routes, todo_http.__main__, todo_adapters.container\n"
-        "import todo_adapters.settings, sys\n"
+        "import todo_http.app, todo_http.routes, todo_bootstrap.__main__\n"
+        "import todo_bootstrap.container, todo_adapters.settings, sys\n"
         "print('fastapi' in sys.modules)\n"
     )
 
@@ -201,11 +230,11 @@ def test_the_settings_class_is_importable_without_side_effects() -> None:
 
 
 def test_the_app_is_served_with_the_settings_it_was_given() -> None:
-    container = memory_container(
-        InMemoryStore(), settings=make_settings(cors_origins="https://x.example")
-    )
+    container = memory_container(InMemoryStore())
 
-    with serve(container) as client:
+    with serve(
+        container, http_settings=make_http_settings(cors_origins="https://x.example")
+    ) as client:
         response = client.get("/api/tasks", headers={**bearer(), "Origin": "https://x.example"})
 
     assert response.headers["Access-Control-Allow-Origin"] == "https://x.example"

@@ -1,4 +1,6 @@
-"""``python -m todo_http --host H --port P [--workers N]``: serve the API with uvicorn.
+"""``python -m todo_bootstrap --host H --port P [--workers N]``: serve the API with uvicorn.
+
+The same as ``todo serve``, for process managers that start a module.
 
 A server that cannot start says why, one line per problem, and exits with status 2.
 """
@@ -10,12 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from todo_adapters.startup import ConfigurationError
-from todo_http.server import serve
+from todo_bootstrap.serve import serve
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
-    parser = argparse.ArgumentParser(prog="python -m todo_http", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m todo_bootstrap", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")

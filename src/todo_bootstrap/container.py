@@ -1,17 +1,14 @@
 """The dependency-injector container: one place that builds the services from the settings.
 
-It imports no web framework, so a script or the CLI builds exactly the
-services the HTTP app uses (``Container().task_service()``). Nothing is built
-until a provider is called.
+It imports no web framework and no driving adapter, so a script, the CLI,
+the MCP server and the HTTP app all build exactly the same services
+(``Container().task_service()``). Nothing is built until a provider is
+called. Each driving adapter wires its own modules to it (HTTP:
+``todo_http.app.create_app``), by provider name, never by importing it.
 
 Tests swap the storage under the real use cases by overriding the lowest
 provider: ``container.unit_of_work.override(providers.Factory(InMemoryUnitOfWork, store))``
 (``task_service`` holds ``unit_of_work.provider``, so it follows the override).
-
-The HTTP adapter's modules are named as strings in ``wiring_config`` (this
-package must not import ``todo_http``); ``auto_wire`` is off so that building
-a container never imports FastAPI, and ``todo_http.app.create_app`` calls
-``container.wire()``.
 """
 
 from __future__ import annotations
@@ -27,12 +24,6 @@ from todo_adapters.sql import (
     make_engine,
 )
 from todo_core.services import TaskService, utc_now
-
-HTTP_MODULES = (
-    "todo_http.deps",
-    "todo_http.body",
-    "todo_http.health",
-)
 
 
 def engine_from(settings: Settings) -> Engine:
@@ -79,10 +70,6 @@ def verification_may_block(settings: Settings) -> bool:
 
 class Container(containers.DeclarativeContainer):
     """Settings -> engine -> unit of work -> use cases; settings -> token verifier."""
-
-    wiring_config = containers.WiringConfiguration(
-        modules=list(HTTP_MODULES), auto_wire=False, warn_unresolved=True
-    )
 
     settings = providers.ThreadSafeSingleton(load_settings)
     clock = providers.Object(utc_now)

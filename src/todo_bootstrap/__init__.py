@@ -1,0 +1,1 @@
+"""The composition root: wiring the driven adapters into every entry point."""
