@@ -23,6 +23,7 @@ from tests.integration.postgres import (
     skip_or_fail,
     temporary_database,
 )
+from tests.support.tcp_proxy import TcpProxy
 from todo_adapters.sql import SqlUnitOfWork, make_engine, upgrade_database
 from todo_core.ports import UnitOfWork
 
@@ -94,3 +95,10 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
     engine = make_engine(sqlite_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def proxy(postgres_url: str) -> Iterator[TcpProxy]:
+    """A TCP proxy in front of the suite's PostgreSQL, which a test can cut and restore."""
+    with TcpProxy.in_front_of(postgres_url) as started:
+        yield started

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from sqlalchemy import Engine
 
 from tests.integration.conftest import sql_uow_factory
 from tests.support.builders import fresh_user_id
+from tests.support.threads import run_together
 from todo_adapters.sql import make_engine, upgrade_database
 from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.model import Task, TaskStatus
@@ -32,25 +32,6 @@ def busy_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
     engine.dispose()
 
 
-def _run_together(count: int, work: Callable[[int], None]) -> None:
-    errors: list[BaseException] = []
-    start = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            work(index)
-        except BaseException as error:  # reported in the test's thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-
-
 def test_twenty_concurrent_updates_of_one_task_are_all_applied(busy_engine: Engine) -> None:
     service = TaskService(uow_factory=sql_uow_factory(busy_engine))
     user_id = fresh_user_id()
@@ -67,7 +48,7 @@ def test_twenty_concurrent_updates_of_one_task_are_all_applied(busy_engine: Engi
         )
         results[index] = service.update(actor=user_id, task_id=task.id, changes=changes).task
 
-    _run_together(WRITERS, write)
+    run_together(WRITERS, write)
     final = service.get(actor=user_id, task_id=task.id)
 
     versions = sorted(result.version for result in results.values())
@@ -103,7 +84,7 @@ def test_concurrent_writers_to_different_tasks_all_succeed(busy_engine: Engine) 
             actor=user_id, task_id=tasks[index].id, changes=TaskChanges(title=f"done {index}")
         )
 
-    _run_together(WRITERS, write)
+    run_together(WRITERS, write)
 
     stats = service.stats(actor=user_id)
     finals = [service.get(actor=user_id, task_id=task.id) for task in tasks]

@@ -21,7 +21,6 @@ from typing import Any, Final
 
 import pytest
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
 
 from tests.integration.conftest import sql_uow_factory
 from tests.support.builders import fresh_user_id, make_task
@@ -75,8 +74,7 @@ SHORT_IDLE: Final = 0.05
 
 @pytest.fixture
 def proxy(postgres_url: str, wire: WireLog) -> Iterator[TcpProxy]:
-    target = make_url(postgres_url)
-    with TcpProxy(target.host or "127.0.0.1", target.port or 5432, tap=wire.stream) as started:
+    with TcpProxy.in_front_of(postgres_url, tap=wire.stream) as started:
         yield started
 
 

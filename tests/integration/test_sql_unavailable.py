@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from tests.integration.conftest import sql_uow_factory
@@ -28,13 +27,6 @@ from todo_core.queries import TaskQuery
 from todo_core.services import ListRequest, TaskService
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def proxy(postgres_url: str) -> Iterator[TcpProxy]:
-    target = make_url(postgres_url)
-    with TcpProxy(target.host or "127.0.0.1", target.port or 5432) as started:
-        yield started
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from tests.integration.conftest import sql_uow_factory
 from tests.integration.postgres import skip_or_fail
 from tests.support.builders import fresh_user_id
 from tests.support.pgbouncer import PgBouncer, pgbouncer_executable, running_pgbouncer
+from tests.support.threads import run_together
 from todo_adapters.jwt import mint_hs256_token
 from todo_adapters.settings import load_settings
 from todo_adapters.sql import make_engine
@@ -176,26 +177,15 @@ def test_concurrent_updates_through_the_bouncer_lose_nothing(
     task = service.create(actor=user, draft=TaskDraft(title="start"))
     writers = CLIENT_CONNECTIONS + 2  # more than the engine's pool, which waits
     versions: list[int] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(writers)
 
     def write(index: int) -> None:
-        try:
-            start.wait()
-            changed = service.update(
-                actor=user, task_id=task.id, changes=TaskChanges(title=f"writer {index}")
-            ).task
-            versions.append(changed.version)
-        except BaseException as error:  # reported in the test's thread
-            errors.append(error)
+        changed = service.update(
+            actor=user, task_id=task.id, changes=TaskChanges(title=f"writer {index}")
+        ).task
+        versions.append(changed.version)
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    run_together(writers, write)
 
-    assert errors == []
     assert sorted(versions) == list(range(2, writers + 2))
     assert service.get(actor=user, task_id=task.id).version == writers + 1
     assert [s for s in statements if SESSION_STATE.search(s)] == []

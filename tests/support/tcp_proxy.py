@@ -23,7 +23,7 @@ import socket
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.engine import make_url
 
@@ -61,6 +61,12 @@ class TcpProxy:
         if self._listener is None:
             raise RuntimeError("the proxy is not started")
         return int(self._listener.getsockname()[1])
+
+    @classmethod
+    def in_front_of(cls, url: str, **options: Any) -> TcpProxy:
+        """A proxy to the server of a database URL (start it with ``with``)."""
+        target = make_url(url)
+        return cls(target.host or "127.0.0.1", target.port or 5432, **options)
 
     def through(self, url: str) -> str:
         """``url`` (a database URL to the target) rewritten to go through this proxy."""

@@ -11,6 +11,7 @@ import pytest
 from tests.contract.repository_contract import RepositoryContract
 from tests.support.builders import make_task, memory_uow_factory, snapshot
 from tests.support.clock import FakeClock
+from tests.support.threads import run_together
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.ports import UnitOfWork
@@ -26,26 +27,6 @@ class TestInMemoryRepository(RepositoryContract):
         return memory_uow_factory(InMemoryStore())
 
 
-def _run_in_threads(count: int, work: Callable[[int], None]) -> None:
-    errors: list[BaseException] = []
-    start = threading.Barrier(count)
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            work(index)
-        except BaseException as error:  # reported below, in the test's thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    assert errors == []
-
-
 def test_many_threads_creating_tasks_keep_every_task() -> None:
     service = TaskService(uow_factory=memory_uow_factory(), clock=FakeClock())
 
@@ -53,7 +34,7 @@ def test_many_threads_creating_tasks_keep_every_task() -> None:
         for n in range(25):
             service.create(actor=f"user-{index % 3}", draft=TaskDraft(title=f"{index}-{n}"))
 
-    _run_in_threads(8, create)
+    run_together(8, create)
 
     listed = [
         task.title
@@ -77,7 +58,7 @@ def test_many_threads_updating_one_task_lose_no_write() -> None:
             )
             service.set_completed(actor="alice", task_id=task.id)
 
-    _run_in_threads(8, update)
+    run_together(8, update)
 
     stored = service.get(actor="alice", task_id=task.id)
     assert stored.version == 1 + 8 * 20 * 2
@@ -97,7 +78,7 @@ def test_many_threads_writing_different_fields_keep_each_others_changes() -> Non
             else:
                 service.update(actor="bob", task_id=task.id, changes=TaskChanges(title=f"t{index}"))
 
-    _run_in_threads(6, update)
+    run_together(6, update)
 
     for task in tasks:
         stored = service.get(actor="bob", task_id=task.id)

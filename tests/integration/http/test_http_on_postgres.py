@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from tests.integration.http.conftest import http_client, postgres_container
 from tests.support.tcp_proxy import TcpProxy
@@ -74,13 +73,6 @@ def test_concurrent_unconditional_patches_of_different_fields_lose_nothing(
     assert (final["title"], final["priority"], final["description"]) == ("renamed", "high", "d")
     assert (final["due_date"], final["status"]) == ("2026-12-01T00:00:00.000000Z", "in_progress")
     assert final["version"] == 6
-
-
-@pytest.fixture
-def proxy(postgres_url: str) -> Iterator[TcpProxy]:
-    target = make_url(postgres_url)
-    with TcpProxy(target.host or "127.0.0.1", target.port or 5432) as started:
-        yield started
 
 
 @pytest.fixture
