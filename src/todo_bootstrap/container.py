@@ -17,6 +17,7 @@ from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
 from todo_adapters.jwt import TokenVerifier
+from todo_adapters.recurrence import DateutilOccurrences
 from todo_adapters.settings import Settings, load_settings
 from todo_adapters.sql import (
     SqlUnitOfWork,
@@ -76,8 +77,9 @@ class Container(containers.DeclarativeContainer):
 
     engine = providers.ThreadSafeSingleton(engine_from, settings)
     unit_of_work = providers.Factory(SqlUnitOfWork, engine)
+    occurrences = providers.ThreadSafeSingleton(DateutilOccurrences)
     task_service = providers.ThreadSafeSingleton(
-        TaskService, uow_factory=unit_of_work.provider, clock=clock
+        TaskService, uow_factory=unit_of_work.provider, clock=clock, occurrences=occurrences
     )
     database_reachable = providers.Callable(database_is_reachable, engine)
 
