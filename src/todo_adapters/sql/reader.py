@@ -43,8 +43,8 @@ class SqlTaskReader:
     def tags(self, user_id: str) -> tuple[TagCount, ...]:
         if not storable(user_id):
             return ()
-        rows = self._runner.read(*tags_statement(user_id)).all()
-        return tuple(TagCount(str(name), int(count)) for name, count in rows)
+        rows = self._runner.read(*tags_statement(user_id)).mappings().all()
+        return tuple(TagCount(str(row["name"]), int(row["count"])) for row in rows)
 
 
 def _json_object(value: object) -> dict[str, int]:
