@@ -20,7 +20,7 @@ from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
 from todo_adapters.jwt import TokenVerifier
-from todo_adapters.settings import Settings, load_settings
+from todo_adapters.settings import Settings, load_settings, require_token_settings
 from todo_adapters.sql import (
     SqlUnitOfWork,
     database_is_reachable,
@@ -49,7 +49,12 @@ def engine_from(settings: Settings) -> Engine:
 
 
 def token_verifier_from(settings: Settings) -> TokenVerifier:
-    """HS256 with the shared secret and/or the JWKS, as configured."""
+    """HS256 with the shared secret and/or the JWKS, as configured.
+
+    Raises ``SettingsError`` (one line) when neither is set: only what
+    verifies tokens needs them, so commands that never do run without.
+    """
+    require_token_settings(settings)
     secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret is not None else None
     return TokenVerifier(
         secret=secret,

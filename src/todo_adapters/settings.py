@@ -4,16 +4,20 @@ Nothing is read at import time: ``load_settings()`` (or the container's
 ``settings`` provider) builds the object. Every problem is reported on a line
 of its own, naming the variable and never showing a secret, so a server that
 refuses to start says why in words an operator can act on.
+
+A value that is set must be well-formed, whatever the command; whether a
+setting is *needed* is decided where it is used (``require_token_settings``
+when tokens are verified), so ``todo db upgrade`` runs with only
+``DATABASE_URL``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Annotated, Any, Final, Literal, Self
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic import model_validator as _model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -26,6 +30,10 @@ DEFAULT_DATABASE_URL: Final = "sqlite:///./todo.db"
 DEFAULT_CORS_ORIGINS: Final = ("http://localhost:3000",)
 
 _LOG_LEVELS: Final = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+NO_WAY_TO_VERIFY_TOKENS: Final = (
+    "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens"
+)
 
 
 class SettingsError(ValueError):
@@ -117,14 +125,6 @@ class Settings(BaseSettings):
             raise _problem(f"must be one of {', '.join(_LOG_LEVELS)}")
         return level
 
-    @_model_validator(mode="after")
-    def _some_way_to_verify_tokens(self) -> Self:
-        if self.jwt_secret is None and self.jwks_url is None:
-            raise _problem(
-                "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens"
-            )
-        return self
-
     @property
     def log_level_number(self) -> int:
         """The level as the ``logging`` module's number."""
@@ -143,6 +143,12 @@ def load_settings(**values: Any) -> Settings:
         raise SettingsError(
             [_describe(item) for item in error.errors(include_input=False)]
         ) from None
+
+
+def require_token_settings(settings: Settings) -> None:
+    """Raise ``SettingsError`` unless a secret or a JWKS URL is set (serving needs one)."""
+    if settings.jwt_secret is None and settings.jwks_url is None:
+        raise SettingsError([NO_WAY_TO_VERIFY_TOKENS])
 
 
 def _describe(item: Any) -> str:

@@ -1,8 +1,10 @@
 """Checks made once before serving, so a misconfigured server refuses to start in words.
 
-Settings problems are reported one line each; an unreachable PostgreSQL is
-retried with backoff for a bounded time, because a Neon compute that was
-suspended takes a few seconds to wake up.
+Settings problems are reported one line each; serving verifies tokens, so
+the token settings are demanded here (and before waiting on the database, so
+a missing secret is reported at once). An unreachable PostgreSQL is retried
+with backoff for a bounded time, because a Neon compute that was suspended
+takes a few seconds to wake up.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class _Services(Protocol):
 
     def engine(self) -> Engine: ...
 
+    def token_verifier(self) -> object: ...
+
 
 def preflight(
     container: _Services,
@@ -40,11 +44,17 @@ def preflight(
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Settings:
-    """Validate settings and wait for the database; raise ``ConfigurationError`` if hopeless."""
+    """Validate settings, build the token verifier and wait for the database.
+
+    Raises ``ConfigurationError`` (one line per problem) if serving is hopeless.
+    """
     try:
         settings = container.settings()
+        container.token_verifier()
     except SettingsError as error:
         raise ConfigurationError("\n".join(error.problems)) from None
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
     engine = container.engine()
     deadline = monotonic() + wait_seconds
     delay = _FIRST_DELAY

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from todo_adapters.container import Container
 from todo_adapters.settings import Settings
-from todo_adapters.startup import ConfigurationError, preflight
+from todo_adapters.startup import preflight
 from todo_http.app import create_app
 from todo_http.logs import logging_config
 
@@ -32,11 +32,7 @@ def _say(line: str) -> None:
 def check_configuration(container: Container | None = None) -> Settings:
     """Settings, token verifier and database, or ``ConfigurationError`` saying what is wrong."""
     container = container if container is not None else Container()
-    try:
-        settings = preflight(container, report=_say)
-        container.token_verifier()
-    except ValueError as error:
-        raise ConfigurationError(str(error)) from None
+    settings = preflight(container, report=_say)
     container.engine().dispose()  # the app builds its own container, pool included
     return settings
 
