@@ -21,11 +21,8 @@ from sqlalchemy import Engine
 
 from todo_adapters.jwt import TokenVerifier
 from todo_adapters.settings import Settings, load_settings, require_token_settings
-from todo_adapters.sql import (
-    SqlUnitOfWork,
-    database_is_reachable,
-    make_engine,
-)
+from todo_adapters.sql import SqlUnitOfWork, make_engine
+from todo_adapters.sql.schema import check_database
 from todo_core.services import TaskService, utc_now
 
 HTTP_MODULES = (
@@ -91,7 +88,7 @@ class Container(containers.DeclarativeContainer):
     task_service = providers.ThreadSafeSingleton(
         TaskService, uow_factory=unit_of_work.provider, clock=clock
     )
-    database_reachable = providers.Callable(database_is_reachable, engine)
+    database_check = providers.Callable(check_database, engine)
 
     token_verifier = providers.ThreadSafeSingleton(token_verifier_from, settings)
     token_verification_may_block = providers.ThreadSafeSingleton(verification_may_block, settings)

@@ -33,6 +33,7 @@ from todo_http.paths import (
     short_operation_id,
 )
 from todo_http.request_log import RequestLogMiddleware
+from todo_http.unavailable import UnavailableLog
 
 
 def _version() -> str:
@@ -52,6 +53,7 @@ def create_app(container: Container | None = None) -> FastAPI:
 
     app = FastAPI(title="todo-core", version=_version(), description=DESCRIPTION)
     app.state.container = container
+    app.state.unavailable_log = UnavailableLog()
     app.include_router(
         routes.router,
         prefix=SHORT_PREFIX,
