@@ -4,15 +4,19 @@ Nothing is read at import time: ``load_settings()`` (or the container's
 ``settings`` provider) builds the object. Every problem is reported on a line
 of its own, naming the variable and never showing a secret, so a server that
 refuses to start says why in words an operator can act on.
+
+A value that is set must be well-formed, whatever the command; whether a
+setting is *needed* is decided where it is used (``require_token_settings``
+when tokens are verified), so ``todo db upgrade`` runs with only
+``DATABASE_URL``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final, Literal, Self, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic import model_validator as _model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -24,6 +28,10 @@ MIN_SECRET_BYTES: Final = 32
 DEFAULT_DATABASE_URL: Final = "sqlite:///./todo.db"
 
 _LOG_LEVELS: Final = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+NO_WAY_TO_VERIFY_TOKENS: Final = (
+    "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens"
+)
 
 
 class SettingsError(ValueError):
@@ -109,14 +117,6 @@ class Settings(BaseSettings):
             raise problem(f"must be one of {', '.join(_LOG_LEVELS)}")
         return level
 
-    @_model_validator(mode="after")
-    def _some_way_to_verify_tokens(self) -> Self:
-        if self.jwt_secret is None and self.jwks_url is None:
-            raise problem(
-                "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens"
-            )
-        return self
-
 
 def load_settings(**values: Any) -> Settings:
     """Read the settings, or raise ``SettingsError`` with one line per problem.
@@ -135,6 +135,12 @@ def read(settings_class: type[S], **values: Any) -> S:
         raise SettingsError(
             [_describe(item) for item in error.errors(include_input=False)]
         ) from None
+
+
+def require_token_settings(settings: Settings) -> None:
+    """Raise ``SettingsError`` unless a secret or a JWKS URL is set (serving needs one)."""
+    if settings.jwt_secret is None and settings.jwks_url is None:
+        raise SettingsError([NO_WAY_TO_VERIFY_TOKENS])
 
 
 def _describe(item: Any) -> str:

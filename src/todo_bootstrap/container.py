@@ -18,12 +18,9 @@ from sqlalchemy import Engine
 
 from todo_adapters.jwt import TokenVerifier
 from todo_adapters.recurrence import DateutilOccurrences
-from todo_adapters.settings import Settings, load_settings
-from todo_adapters.sql import (
-    SqlUnitOfWork,
-    database_is_reachable,
-    make_engine,
-)
+from todo_adapters.settings import Settings, load_settings, require_token_settings
+from todo_adapters.sql import SqlUnitOfWork, make_engine
+from todo_adapters.sql.schema import check_database
 from todo_core.services import TaskService, utc_now
 
 
@@ -47,7 +44,12 @@ def engine_from(settings: Settings) -> Engine:
 
 
 def token_verifier_from(settings: Settings) -> TokenVerifier:
-    """HS256 with the shared secret and/or the JWKS, as configured."""
+    """HS256 with the shared secret and/or the JWKS, as configured.
+
+    Raises ``SettingsError`` (one line) when neither is set: only what
+    verifies tokens needs them, so commands that never do run without.
+    """
+    require_token_settings(settings)
     secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret is not None else None
     return TokenVerifier(
         secret=secret,
@@ -81,7 +83,7 @@ class Container(containers.DeclarativeContainer):
     task_service = providers.ThreadSafeSingleton(
         TaskService, uow_factory=unit_of_work.provider, clock=clock, occurrences=occurrences
     )
-    database_reachable = providers.Callable(database_is_reachable, engine)
+    database_check = providers.Callable(check_database, engine)
 
     token_verifier = providers.ThreadSafeSingleton(token_verifier_from, settings)
     token_verification_may_block = providers.ThreadSafeSingleton(verification_may_block, settings)

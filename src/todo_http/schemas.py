@@ -234,10 +234,10 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Whether the database answers."""
+    """Whether the database answers, with the schema this version needs."""
 
     status: Literal["ok", "unavailable"]
-    database: Literal["ok", "unreachable"]
+    database: Literal["ok", "unreachable", "schema out of date"]
 
 
 class ErrorBody(BaseModel):
