@@ -31,6 +31,10 @@ TASK_FIELDS = (
     "created_at",
     "updated_at",
     "version",
+    "tags",
+    "recurrence",
+    "next_occurrence_id",
+    "remind_at",
 )
 
 

@@ -154,6 +154,10 @@ def test_the_task_schema_lists_every_field_as_required(document: dict[str, Any])
         "created_at",
         "updated_at",
         "version",
+        "tags",
+        "recurrence",
+        "next_occurrence_id",
+        "remind_at",
     }
 
 
@@ -170,6 +174,9 @@ def test_the_listing_declares_its_parameters_and_headers(document: dict[str, Any
         "q",
         "due_after",
         "due_before",
+        "tag",
+        "remind_after",
+        "remind_before",
         "overdue",
         "sort",
         "sort_by",

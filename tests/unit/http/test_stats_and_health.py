@@ -37,6 +37,7 @@ def test_stats_count_every_task_of_the_user_whatever_the_filters(
         "completed": 1,
         "overdue": 1,
         "by_priority": {"low": 1, "medium": 2, "high": 1},
+        "by_tag": {},
     }
 
 
