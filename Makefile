@@ -5,9 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SRC := src tests bench examples scripts
+CLIENT := clients/typescript
+# Node packages are installed by `npm ci` only when node_modules was not installed from
+# the current lock file (the tests keep the same stamp: tests/support/node.py).
+NPM_CI = { [ "$$(cat node_modules/.todo-core-lock.sha256 2>/dev/null)" = "$$(sha256sum package-lock.json | cut -d' ' -f1)" ] \
+	|| { npm ci --no-audit --no-fund --loglevel=error && sha256sum package-lock.json | cut -d' ' -f1 > node_modules/.todo-core-lock.sha256; }; }
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-tools lint fmt lock bench clean
+.PHONY: help install run test test-tools client lint fmt lock bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -33,6 +38,11 @@ test-tools: ## install PgBouncer (Debian package) for the transaction-pooling te
 	@sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	{ $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null; } \
 	  || echo "warning: could not install pgbouncer; its tests skip (and fail under CI=true)"
+
+client: install ## regenerate the TypeScript client's types from the API (after a route change)
+	cd $(CLIENT) && $(NPM_CI)
+	$(BIN)/python scripts/typescript_client.py
+	cd $(CLIENT) && node_modules/.bin/tsc --noEmit -p .
 
 bench: install ## benchmark through the hexagon against a minimal floor (~11 min; BENCH_ARGS=--quick)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
