@@ -170,7 +170,7 @@ def test_after_better_auth_rotates_its_key_the_running_service_fetches_the_new_o
     # token is signed with a new key, and the old one stays published (jwks.gracePeriod).
     # The service fetches the key set again on an unknown kid at most once per 30 s, its first
     # fetch included. The test waits instead of restarting the service: the page retries the
-    # new token every 2 s until it is accepted, about 30 s after the token's first use, so it
+    # new token every second until it is accepted, about 30 s after the token's first use, so it
     # is the running service that picks up the rotated key (its log shows the second fetch).
     harness.use("EdDSA-rotating")
 

@@ -11,7 +11,7 @@ import {
   type Task,
   type TodoClient,
   totalCountOf,
-} from "../../../../clients/typescript/src/index";
+} from "@todo-core/client"; // clients/typescript (tsconfig.json paths)
 
 type Results = Record<string, unknown>;
 
@@ -244,7 +244,7 @@ async function rotationScenario(api: string, run: string): Promise<Results> {
       accepted = status === 200 ? Math.round((Date.now() - firstUse) / 1000) : null;
       break;
     }
-    await sleep(2_000);
+    await sleep(1_000);
   }
   results.newToken = { statuses, acceptedAfterSeconds: accepted };
   const oldAgain = await clientFor(api, () => before).GET("/api/tasks");
