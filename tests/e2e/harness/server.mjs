@@ -19,6 +19,10 @@ import * as esbuild from "esbuild";
 import { createAuth, VARIANTS } from "./auth.mjs";
 import { closeBrowser, runPage } from "./browser.mjs";
 
+// stdout carries the one ready line, and nobody reads it afterwards: logs go to stderr.
+console.log = console.error;
+console.info = console.error;
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PREFERRED_PORT = Number(process.env.E2E_PORT ?? 3000);
 
