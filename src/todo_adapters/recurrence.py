@@ -7,6 +7,7 @@ core counts the tasks of a series, not the dates a late completion skipped.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
@@ -29,9 +30,28 @@ class DateutilOccurrences:
     ``rrule`` drops the microseconds of its start, so the series is computed
     from the start without them and every occurrence moved back by as much:
     a task due at 09:00:00.25 recurs at 09:00:00.25.
+
+    A rule whose parts never meet makes ``rrule`` walk its periods up to the year
+    9999 before it answers ``None`` (the core refuses the common such rules,
+    ``recurrence.check_schedule``; what remains costs at most a few seconds once).
     """
 
     def first_after(self, rule: Recurrence, *, start: datetime, after: datetime) -> datetime | None:
+        # rrule intersects plain and ordinal BYDAY items (FR and 2SA: Fridays that are
+        # second Saturdays, never) where RFC 5545 unites them: ask for each kind apart.
+        plain = tuple(day for day in rule.by_day if day.ordinal is None)
+        ordinal = tuple(day for day in rule.by_day if day.ordinal is not None)
+        if plain and ordinal:
+            found = [
+                self._first_after(replace(rule, by_day=days), start=start, after=after)
+                for days in (plain, ordinal)
+            ]
+            return min((moment for moment in found if moment is not None), default=None)
+        return self._first_after(rule, start=start, after=after)
+
+    def _first_after(
+        self, rule: Recurrence, *, start: datetime, after: datetime
+    ) -> datetime | None:
         offset = timedelta(microseconds=start.microsecond)
         weekdays = [
             _WEEKDAYS[day.day] if day.ordinal is None else _WEEKDAYS[day.day](day.ordinal)

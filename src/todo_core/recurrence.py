@@ -141,14 +141,34 @@ def clean_recurrence(value: str | None) -> str | None:
 
 
 def check_schedule(recurrence: str | None, due_date: datetime | None) -> None:
-    """A recurring task needs a due date, and ``UNTIL`` may not lie before it."""
+    """A recurring task needs a due date, ``UNTIL`` may not lie before it, and it must occur."""
     if recurrence is None:
         return
     if due_date is None:
         raise _bad("A recurring task needs a due_date")
-    until = parse_recurrence(recurrence).until
-    if until is not None and until < due_date:
+    rule = parse_recurrence(recurrence)
+    if rule.until is not None and rule.until < due_date:
         raise _bad("UNTIL lies before the due date")
+    if not _has_a_day(rule, due_date):
+        raise _bad("The rule never occurs (no such day in the months it names)")
+
+
+#: The most days each month can have (February: in a leap year).
+_MONTH_LENGTHS: Final = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _has_a_day(rule: Recurrence, due_date: datetime) -> bool:
+    """Whether some month of the rule has some day of the rule (``BYMONTH=2;BYMONTHDAY=30``
+    has none). Days and months left out default to the due date's, as in RFC 5545."""
+    months = rule.by_month or (
+        (due_date.month,) if rule.frequency is Frequency.YEARLY else tuple(range(1, 13))
+    )
+    days = rule.by_month_day
+    if not days and not rule.by_day and rule.frequency in (Frequency.MONTHLY, Frequency.YEARLY):
+        days = (due_date.day,)
+    if not days:
+        return True
+    return any(day == -1 or day <= _MONTH_LENGTHS[month - 1] for month in months for day in days)
 
 
 def _bad(message: str) -> InvalidInput:
