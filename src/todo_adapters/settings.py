@@ -53,23 +53,16 @@ def problem(message: str) -> PydanticCustomError:
     return PydanticCustomError("settings", message)
 
 
-class Settings(BaseSettings):
-    """The settings of the storage, tokens and logs; variable names are the field names upper-cased.
+class StorageSettings(BaseSettings):
+    """The settings of the storage and the logs: all a process needs that verifies no token.
 
-    Those of one driving adapter live beside it (``todo_http.settings``).
+    ``todo mcp`` (stdio) acts for the user named on its command line, so it
+    reads these alone; everything that serves HTTP reads ``Settings``.
     """
 
     model_config = SETTINGS_CONFIG
 
     database_url: str = DEFAULT_DATABASE_URL
-    jwt_secret: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("JWT_SECRET", "BETTER_AUTH_SECRET")
-    )
-    jwks_url: str | None = None
-    jwt_issuer: str | None = None
-    jwt_audience: str | None = None
-    jwt_leeway_seconds: float = Field(default=30, ge=0, allow_inf_nan=False)
-    jwks_timeout_seconds: float = Field(default=5, gt=0, allow_inf_nan=False)
     db_pool_size: int = Field(default=10, ge=1)
     db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
     db_pool_timeout_seconds: float = Field(default=10, gt=0, allow_inf_nan=False)
@@ -91,6 +84,30 @@ class Settings(BaseSettings):
             ) from None
         return text
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in _LOG_LEVELS:
+            raise problem(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return level
+
+
+class Settings(StorageSettings):
+    """Storage, logs and token verification; variable names are the field names upper-cased.
+
+    Those of one driving adapter live beside it (``todo_http.settings``).
+    """
+
+    jwt_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("JWT_SECRET", "BETTER_AUTH_SECRET")
+    )
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: float = Field(default=30, ge=0, allow_inf_nan=False)
+    jwks_timeout_seconds: float = Field(default=5, gt=0, allow_inf_nan=False)
+
     @field_validator("jwt_secret")
     @classmethod
     def _secret_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
@@ -101,14 +118,6 @@ class Settings(BaseSettings):
             raise problem(f"must be at least {MIN_SECRET_BYTES} bytes, got {size}")
         return value
 
-    @field_validator("log_level")
-    @classmethod
-    def _known_log_level(cls, value: str) -> str:
-        level = value.strip().upper()
-        if level not in _LOG_LEVELS:
-            raise problem(f"must be one of {', '.join(_LOG_LEVELS)}")
-        return level
-
     @_model_validator(mode="after")
     def _some_way_to_verify_tokens(self) -> Self:
         if self.jwt_secret is None and self.jwks_url is None:
@@ -116,6 +125,11 @@ class Settings(BaseSettings):
                 "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens"
             )
         return self
+
+
+def load_storage_settings(**values: Any) -> StorageSettings:
+    """Only the storage and log settings (no token verification needed), as ``load_settings``."""
+    return read(StorageSettings, **values)
 
 
 def load_settings(**values: Any) -> Settings:

@@ -17,7 +17,7 @@ from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
 from todo_adapters.jwt import TokenVerifier
-from todo_adapters.settings import Settings, load_settings
+from todo_adapters.settings import Settings, StorageSettings, load_settings
 from todo_adapters.sql import (
     SqlUnitOfWork,
     database_is_reachable,
@@ -26,7 +26,7 @@ from todo_adapters.sql import (
 from todo_core.services import TaskService, utc_now
 
 
-def engine_from(settings: Settings) -> Engine:
+def engine_from(settings: StorageSettings) -> Engine:
     """The SQLAlchemy engine with the pool settings.
 
     No overflow: SQLAlchemy closes an overflow connection when it is returned,
