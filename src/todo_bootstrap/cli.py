@@ -1,4 +1,4 @@
-"""``todo``: the command line as installed, the CLI adapter plus the commands that serve.
+"""``todo``: the command line as installed: the CLI adapter, and the commands that serve.
 
 The CLI adapter (``todo_cli``) knows nothing of HTTP; the server commands are
 added here, where every adapter may be imported, and the container is handed
@@ -7,10 +7,15 @@ to every command as its context.
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import click
+from dependency_injector import providers
 
 from todo_adapters.jwt import mint_hs256_token
-from todo_adapters.sql import upgrade_database
+from todo_adapters.settings import StorageSettings, load_storage_settings
+from todo_adapters.sql import database_is_reachable, upgrade_database
 from todo_bootstrap.container import Container
 from todo_cli.context import CliContext
 from todo_cli.envfile import ensure_env_file
@@ -18,6 +23,7 @@ from todo_cli.main import cli
 
 DEV_USER = "dev-user"
 DEV_TOKEN_TTL_SECONDS = 24 * 3600
+STDERR_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 @click.command()
@@ -56,6 +62,35 @@ def dev(cli_context: CliContext, host: str, port: int) -> None:
     run_server(host=host, port=port, workers=1, reload=False)
 
 
+@click.command(name="mcp")
+@click.option("--user", "user", required=True, help="Act as this user id (the sub) in every call.")
+def mcp_stdio(user: str) -> None:
+    """Serve the MCP tools over stdio for a local assistant, acting as --user.
+
+    Reads only the database settings (DATABASE_URL, DB_*, LOG_LEVEL); no token
+    is involved. Logs go to stderr: stdout carries the protocol.
+    """
+    from todo_mcp.stdio import serve_stdio  # noqa: PLC0415 - the other commands never load MCP
+
+    container = mcp_container()
+    settings: StorageSettings = container.settings()
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr, format=STDERR_LOG_FORMAT)
+    logging.getLogger("mcp").setLevel(logging.WARNING)
+    try:
+        if not database_is_reachable(container.engine()):
+            _say("warning: the database cannot be reached yet; tool calls will say so until it can")
+        serve_stdio(service=container.task_service, user=user, concurrency=settings.db_pool_size)
+    finally:
+        container.engine().dispose()
+
+
+def mcp_container() -> Container:
+    """The container with the storage settings alone: stdio needs no token configuration."""
+    container = Container()
+    container.settings.override(providers.ThreadSafeSingleton(load_storage_settings))
+    return container
+
+
 def run_server(*, host: str, port: int, workers: int, reload: bool) -> None:
     """The HTTP server (imported here so that task commands never load FastAPI)."""
     from todo_bootstrap.serve import serve as serve_http  # noqa: PLC0415
@@ -67,6 +102,7 @@ def todo() -> click.Group:
     """The whole ``todo`` group: the CLI adapter's commands and the server commands."""
     cli.add_command(serve)
     cli.add_command(dev)
+    cli.add_command(mcp_stdio)
     return cli
 
 
