@@ -55,7 +55,8 @@ NO_NUL_PATTERN: Final = "^[^\\x00]*$"
 _YEAR: Final = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"  # 0001-9999
 _DATE: Final = f"{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 _TIME: Final = "[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?"
-_OFFSET: Final = "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])"
+#: Python reads any offset under 24 hours, minutes over 59 included (``+00:90``): so does this.
+_OFFSET: Final = "(?:[Zz]|[+-](?:(?:[01][0-9]|2[0-2]):?[0-9]{2}|23:?[0-5][0-9]))"
 _TIMESTAMP: Final = f"[{WHITESPACE}]*{_DATE}(?:{_TIME}{_OFFSET}?)?[{WHITESPACE}]*"
 #: What ``parse_timestamp`` reads, or the empty string.
 TIMESTAMP_OR_EMPTY_PATTERN: Final = f"^(?:{_TIMESTAMP})?$"
