@@ -4,7 +4,10 @@ over stdio against ``todo mcp``, each meeting the HTTP API on the same database.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -197,3 +200,34 @@ def test_over_stdio_the_database_being_down_is_a_tool_error_and_the_session_goes
     assert added == listed
     assert added.startswith("Service temporarily unavailable: the task database cannot be reached")
     assert tuple(names) == TOOL_NAMES
+
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "assistant_session.py"
+
+
+def test_the_example_session_prints_its_transcript_against_the_served_app(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    user = fresh_user_id("mcp-example")
+    token = bearer(user)["Authorization"].removeprefix("Bearer ")
+
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLE), f"{live_server.base_url}/mcp", token, "--title", "Review"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+    methods = [line for line in result.stdout.splitlines() if '"method": ' in line]
+    assert [line.split('"method": ')[1].strip('",') for line in methods] == [
+        "initialize",
+        "notifications/initialized",
+        "tools/list",
+        "tools/call",
+        "tools/call",
+        "tools/call",
+    ]
+    assert result.stdout.splitlines()[-1].startswith("completed: Review (")
+    assert token not in result.stdout
