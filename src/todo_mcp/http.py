@@ -40,18 +40,34 @@ class Verifier(Protocol):
     def user_id_from_header(self, authorization: str | None) -> str: ...
 
 
-def unauthorized(message: str) -> Response:
-    """401 ``{"detail": ...}`` with ``WWW-Authenticate: Bearer``, as the API answers it."""
+def detail_response(status: int, message: str, headers: dict[str, str]) -> Response:
+    """``{"detail": ...}``, as the API answers."""
     return Response(
         json.dumps({"detail": message}),
-        status_code=401,
+        status_code=status,
         media_type="application/json",
-        headers={"WWW-Authenticate": "Bearer"},
+        headers=headers,
     )
 
 
+def unauthorized(message: str) -> Response:
+    """401 with ``WWW-Authenticate: Bearer``, as the API answers it."""
+    return detail_response(401, message, {"WWW-Authenticate": "Bearer"})
+
+
+def post_only() -> Response:
+    """405: stateless, the endpoint has no stream for a GET and no session for a DELETE."""
+    return detail_response(405, "Method Not Allowed", {"Allow": "POST"})
+
+
 class BearerGuard:
-    """Pure ASGI: no valid bearer token, no MCP; the token's ``sub`` goes in the scope."""
+    """Pure ASGI: no valid bearer token, no MCP; the token's ``sub`` goes in the scope.
+
+    Authentication comes first, as on ``/api``. Then only POST goes on: the
+    transport lets a server without a stream for the client answer GET with
+    405, and a stateless server has none (a GET would hold a connection open
+    for nothing), nor a session for a DELETE to end.
+    """
 
     def __init__(self, app: ASGIApp, *, verifier: Verifier, may_block: bool) -> None:
         self.app = app
@@ -70,6 +86,9 @@ class BearerGuard:
                 user = self._verifier.user_id_from_header(header)
         except AUTHENTICATION_ERRORS as error:
             await unauthorized(error.message)(scope, receive, send)
+            return
+        if scope["method"] != "POST":
+            await post_only()(scope, receive, send)
             return
         await self.app({**scope, USER_KEY: user}, receive, send)
 

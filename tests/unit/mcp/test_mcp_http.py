@@ -333,3 +333,23 @@ def test_a_tool_result_is_also_json_text(store: InMemoryStore) -> None:
     assert content_type.startswith("application/json")
     assert result["isError"] is False
     assert json.loads(result["content"][0]["text"]) == result["structuredContent"]
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE", "PUT"])
+def test_only_post_reaches_the_stateless_endpoint_and_only_after_authentication(
+    store: InMemoryStore, method: str
+) -> None:
+    app = served(store)
+
+    async def scenario() -> tuple[httpx.Response, httpx.Response]:
+        async with running(app), raw_client(app) as client:
+            anonymous = await client.request(method, "/mcp", headers=MCP_HEADERS)
+            signed = await client.request(method, "/mcp", headers={**MCP_HEADERS, **bearer("a")})
+            return anonymous, signed
+
+    anonymous, signed = anyio.run(scenario)
+
+    assert anonymous.status_code == 401
+    assert signed.status_code == 405
+    assert signed.headers["Allow"] == "POST"
+    assert signed.json() == {"detail": "Method Not Allowed"}
