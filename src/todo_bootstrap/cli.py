@@ -17,6 +17,7 @@ from todo_adapters.jwt import mint_hs256_token
 from todo_adapters.settings import StorageSettings, load_storage_settings
 from todo_adapters.sql import database_is_reachable, upgrade_database
 from todo_bootstrap.container import Container
+from todo_bootstrap.logs import MCP_SDK_LOGGER, quiet_sdk_level
 from todo_cli.context import CliContext
 from todo_cli.envfile import ensure_env_file
 from todo_cli.main import cli
@@ -75,7 +76,7 @@ def mcp_stdio(user: str) -> None:
     container = mcp_container()
     settings: StorageSettings = container.settings()
     logging.basicConfig(level=settings.log_level, stream=sys.stderr, format=STDERR_LOG_FORMAT)
-    logging.getLogger("mcp").setLevel(logging.WARNING)
+    logging.getLogger(MCP_SDK_LOGGER).setLevel(quiet_sdk_level(settings.log_level))
     try:
         if not database_is_reachable(container.engine()):
             _say("warning: the database cannot be reached yet; tool calls will say so until it can")

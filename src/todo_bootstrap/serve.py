@@ -20,11 +20,11 @@ from todo_adapters.settings import Settings, SettingsError
 from todo_adapters.startup import ConfigurationError, preflight
 from todo_bootstrap.app import build_app
 from todo_bootstrap.container import Container
+from todo_bootstrap.logs import MCP_SDK_LOGGER, quiet_sdk_level
 from todo_http.logs import logging_config
 from todo_http.settings import load_http_settings
 
 APP_FACTORY: Final = "todo_bootstrap.serve:serving_app"
-MCP_SDK_LOGGER: Final = "mcp"
 
 
 def _say(line: str) -> None:
@@ -86,8 +86,3 @@ def served_logging(settings: Settings) -> dict[str, Any]:
     config = logging_config(level=settings.log_level, log_format=settings.log_format)
     config["loggers"][MCP_SDK_LOGGER] = {"level": quiet_sdk_level(settings.log_level)}
     return config
-
-
-def quiet_sdk_level(level: str) -> str:
-    """WARNING for the MCP SDK's loggers, unless ``LOG_LEVEL`` asks for more (DEBUG) or less."""
-    return level if level in ("DEBUG", "WARNING", "ERROR", "CRITICAL") else "WARNING"

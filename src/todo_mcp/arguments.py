@@ -56,7 +56,7 @@ _DUE_DATE: Final = f"When the task is due. {TIMESTAMP_HELP}"
 class Arguments(ArgModelBase):
     """What every tool takes; unknown arguments are ignored, as unknown body fields are."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+    model_config = ConfigDict(extra="ignore")
 
     #: Fields that are not task fields or listing parameters.
     own_fields: ClassVar[frozenset[str]] = frozenset({"user_id", "task_id"})

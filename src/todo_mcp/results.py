@@ -13,7 +13,13 @@ from typing import Any, Final
 
 from mcp.types import CallToolResult, TextContent
 
-from todo_core.model import TaskPriority, TaskStatus
+from todo_core.model import (
+    DESCRIPTION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    USER_ID_MAX_LENGTH,
+    TaskPriority,
+    TaskStatus,
+)
 from todo_mcp.fields import NULL, UUID_PATTERN, Schema, enum_schema, nullable, values
 
 Document = dict[str, Any]
@@ -29,9 +35,9 @@ COUNT: Final[Schema] = {"type": "integer", "minimum": 0}
 #: The task of API.md section 3, field by field.
 TASK_PROPERTIES: Final[dict[str, Schema]] = {
     "id": {"type": "string", "format": "uuid", "pattern": UUID_PATTERN},
-    "user_id": {"type": "string", "minLength": 1, "maxLength": 255},
-    "title": {"type": "string", "minLength": 1},
-    "description": nullable({"type": "string"}),
+    "user_id": {"type": "string", "minLength": 1, "maxLength": USER_ID_MAX_LENGTH},
+    "title": {"type": "string", "minLength": 1, "maxLength": TITLE_MAX_LENGTH},
+    "description": nullable({"type": "string", "maxLength": DESCRIPTION_MAX_LENGTH}),
     "status": enum_schema(values(TaskStatus)),
     "priority": enum_schema(values(TaskPriority)),
     "due_date": nullable(TIMESTAMP_OUTPUT),

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from tests.unit.http.support import SECRET
 from todo_adapters.settings import SettingsError, load_settings, load_storage_settings
 from todo_bootstrap import cli as todo_command
-from todo_bootstrap.serve import quiet_sdk_level, served_logging, serving_app
+from todo_bootstrap.logs import quiet_sdk_level
+from todo_bootstrap.serve import served_logging, serving_app
 
 
 @pytest.fixture
