@@ -16,7 +16,7 @@ from typing import Self
 
 from todo_core.errors import VersionConflict
 from todo_core.model import Task
-from todo_core.queries import Page, TaskQuery, TaskStats, page_from_rows
+from todo_core.queries import Page, TagCount, TaskQuery, TaskStats, page_from_rows, tag_counts
 
 TaskKey = uuid.UUID
 
@@ -107,8 +107,13 @@ class InMemoryTaskReader:
         return page_from_rows(query, [task.copy() for task in window], len(matching))
 
     def stats(self, user_id: str, *, now: datetime) -> TaskStats:
-        mine = (task for task in self._store.tasks.values() if task.user_id == user_id)
-        return TaskStats.of(mine, now=now)
+        return TaskStats.of(self._owned_by(user_id), now=now)
+
+    def tags(self, user_id: str) -> tuple[TagCount, ...]:
+        return tag_counts(self._owned_by(user_id))
+
+    def _owned_by(self, user_id: str) -> tuple[Task, ...]:
+        return tuple(task for task in self._store.tasks.values() if task.user_id == user_id)
 
 
 class InMemoryUnitOfWork:

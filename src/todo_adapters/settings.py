@@ -4,15 +4,19 @@ Nothing is read at import time: ``load_settings()`` (or the container's
 ``settings`` provider) builds the object. Every problem is reported on a line
 of its own, naming the variable and never showing a secret, so a server that
 refuses to start says why in words an operator can act on.
+
+A value that is set must be well-formed, whatever the command; whether a
+setting is *needed* is decided where it is used (``require_token_settings``
+when tokens are verified), so ``todo db upgrade`` runs with only
+``DATABASE_URL``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Final, Literal, Self, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic import model_validator as _model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -24,6 +28,10 @@ MIN_SECRET_BYTES: Final = 32
 DEFAULT_DATABASE_URL: Final = "sqlite:///./todo.db"
 
 _LOG_LEVELS: Final = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+NO_WAY_TO_VERIFY_TOKENS: Final = (
+    "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens"
+)
 
 
 class SettingsError(ValueError):
@@ -53,16 +61,23 @@ def problem(message: str) -> PydanticCustomError:
     return PydanticCustomError("settings", message)
 
 
-class StorageSettings(BaseSettings):
-    """The settings of the storage and the logs: all a process needs that verifies no token.
+class Settings(BaseSettings):
+    """The settings of the storage, tokens and logs; variable names are the field names upper-cased.
 
-    ``todo mcp`` (stdio) acts for the user named on its command line, so it
-    reads these alone; everything that serves HTTP reads ``Settings``.
+    Those of one driving adapter live beside it (``todo_http.settings``).
     """
 
     model_config = SETTINGS_CONFIG
 
     database_url: str = DEFAULT_DATABASE_URL
+    jwt_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("JWT_SECRET", "BETTER_AUTH_SECRET")
+    )
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: float = Field(default=30, ge=0, allow_inf_nan=False)
+    jwks_timeout_seconds: float = Field(default=5, gt=0, allow_inf_nan=False)
     db_pool_size: int = Field(default=10, ge=1)
     db_pool_recycle_seconds: int = Field(default=1800, ge=-1)
     db_pool_timeout_seconds: float = Field(default=10, gt=0, allow_inf_nan=False)
@@ -84,30 +99,6 @@ class StorageSettings(BaseSettings):
             ) from None
         return text
 
-    @field_validator("log_level")
-    @classmethod
-    def _known_log_level(cls, value: str) -> str:
-        level = value.strip().upper()
-        if level not in _LOG_LEVELS:
-            raise problem(f"must be one of {', '.join(_LOG_LEVELS)}")
-        return level
-
-
-class Settings(StorageSettings):
-    """Storage, logs and token verification; variable names are the field names upper-cased.
-
-    Those of one driving adapter live beside it (``todo_http.settings``).
-    """
-
-    jwt_secret: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("JWT_SECRET", "BETTER_AUTH_SECRET")
-    )
-    jwks_url: str | None = None
-    jwt_issuer: str | None = None
-    jwt_audience: str | None = None
-    jwt_leeway_seconds: float = Field(default=30, ge=0, allow_inf_nan=False)
-    jwks_timeout_seconds: float = Field(default=5, gt=0, allow_inf_nan=False)
-
     @field_validator("jwt_secret")
     @classmethod
     def _secret_is_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
@@ -118,18 +109,13 @@ class Settings(StorageSettings):
             raise problem(f"must be at least {MIN_SECRET_BYTES} bytes, got {size}")
         return value
 
-    @_model_validator(mode="after")
-    def _some_way_to_verify_tokens(self) -> Self:
-        if self.jwt_secret is None and self.jwks_url is None:
-            raise problem(
-                "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens"
-            )
-        return self
-
-
-def load_storage_settings(**values: Any) -> StorageSettings:
-    """Only the storage and log settings (no token verification needed), as ``load_settings``."""
-    return read(StorageSettings, **values)
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in _LOG_LEVELS:
+            raise problem(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return level
 
 
 def load_settings(**values: Any) -> Settings:
@@ -149,6 +135,12 @@ def read(settings_class: type[S], **values: Any) -> S:
         raise SettingsError(
             [_describe(item) for item in error.errors(include_input=False)]
         ) from None
+
+
+def require_token_settings(settings: Settings) -> None:
+    """Raise ``SettingsError`` unless a secret or a JWKS URL is set (serving needs one)."""
+    if settings.jwt_secret is None and settings.jwks_url is None:
+        raise SettingsError([NO_WAY_TO_VERIFY_TOKENS])
 
 
 def _describe(item: Any) -> str:

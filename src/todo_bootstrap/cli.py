@@ -11,11 +11,10 @@ import logging
 import sys
 
 import click
-from dependency_injector import providers
 
 from todo_adapters.jwt import mint_hs256_token
-from todo_adapters.settings import StorageSettings, load_storage_settings
-from todo_adapters.sql import database_is_reachable, upgrade_database
+from todo_adapters.sql import upgrade_database
+from todo_adapters.sql.schema import DatabaseStatus, check_database
 from todo_bootstrap.container import Container
 from todo_bootstrap.logs import MCP_SDK_LOGGER, quiet_sdk_level
 from todo_cli.context import CliContext
@@ -65,7 +64,8 @@ def dev(cli_context: CliContext, host: str, port: int) -> None:
 
 @click.command(name="mcp")
 @click.option("--user", "user", required=True, help="Act as this user id (the sub) in every call.")
-def mcp_stdio(user: str) -> None:
+@click.pass_obj
+def mcp_stdio(cli_context: CliContext, user: str) -> None:
     """Serve the MCP tools over stdio for a local assistant, acting as --user.
 
     Reads only the database settings (DATABASE_URL, DB_*, LOG_LEVEL); no token
@@ -73,23 +73,13 @@ def mcp_stdio(user: str) -> None:
     """
     from todo_mcp.stdio import serve_stdio  # noqa: PLC0415 - the other commands never load MCP
 
-    container = mcp_container()
-    settings: StorageSettings = container.settings()
+    settings = cli_context.settings
     logging.basicConfig(level=settings.log_level, stream=sys.stderr, format=STDERR_LOG_FORMAT)
     logging.getLogger(MCP_SDK_LOGGER).setLevel(quiet_sdk_level(settings.log_level))
-    try:
-        if not database_is_reachable(container.engine()):
-            _say("warning: the database cannot be reached yet; tool calls will say so until it can")
-        serve_stdio(service=container.task_service, user=user, concurrency=settings.db_pool_size)
-    finally:
-        container.engine().dispose()
-
-
-def mcp_container() -> Container:
-    """The container with the storage settings alone: stdio needs no token configuration."""
-    container = Container()
-    container.settings.override(providers.ThreadSafeSingleton(load_storage_settings))
-    return container
+    check = check_database(cli_context.container.engine())
+    if check.status is not DatabaseStatus.OK:
+        _say(f"warning: {check.summary}; tool calls will say the service is unavailable until then")
+    serve_stdio(service=lambda: cli_context.tasks, user=user, concurrency=settings.db_pool_size)
 
 
 def run_server(*, host: str, port: int, workers: int, reload: bool) -> None:

@@ -17,16 +17,14 @@ from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
 from todo_adapters.jwt import TokenVerifier
-from todo_adapters.settings import Settings, StorageSettings, load_settings
-from todo_adapters.sql import (
-    SqlUnitOfWork,
-    database_is_reachable,
-    make_engine,
-)
+from todo_adapters.recurrence import DateutilOccurrences
+from todo_adapters.settings import Settings, load_settings, require_token_settings
+from todo_adapters.sql import SqlUnitOfWork, make_engine
+from todo_adapters.sql.schema import check_database
 from todo_core.services import TaskService, utc_now
 
 
-def engine_from(settings: StorageSettings) -> Engine:
+def engine_from(settings: Settings) -> Engine:
     """The SQLAlchemy engine with the pool settings.
 
     No overflow: SQLAlchemy closes an overflow connection when it is returned,
@@ -46,7 +44,12 @@ def engine_from(settings: StorageSettings) -> Engine:
 
 
 def token_verifier_from(settings: Settings) -> TokenVerifier:
-    """HS256 with the shared secret and/or the JWKS, as configured."""
+    """HS256 with the shared secret and/or the JWKS, as configured.
+
+    Raises ``SettingsError`` (one line) when neither is set: only what
+    verifies tokens needs them, so commands that never do run without.
+    """
+    require_token_settings(settings)
     secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret is not None else None
     return TokenVerifier(
         secret=secret,
@@ -76,10 +79,11 @@ class Container(containers.DeclarativeContainer):
 
     engine = providers.ThreadSafeSingleton(engine_from, settings)
     unit_of_work = providers.Factory(SqlUnitOfWork, engine)
+    occurrences = providers.ThreadSafeSingleton(DateutilOccurrences)
     task_service = providers.ThreadSafeSingleton(
-        TaskService, uow_factory=unit_of_work.provider, clock=clock
+        TaskService, uow_factory=unit_of_work.provider, clock=clock, occurrences=occurrences
     )
-    database_reachable = providers.Callable(database_is_reachable, engine)
+    database_check = providers.Callable(check_database, engine)
 
     token_verifier = providers.ThreadSafeSingleton(token_verifier_from, settings)
     token_verification_may_block = providers.ThreadSafeSingleton(verification_may_block, settings)

@@ -38,11 +38,7 @@ def check_configuration(container: Container | None = None) -> Settings:
         load_http_settings()
     except SettingsError as error:
         raise ConfigurationError("\n".join(error.problems)) from None
-    try:
-        settings = preflight(container, report=_say)
-        container.token_verifier()
-    except ValueError as error:
-        raise ConfigurationError(str(error)) from None
+    settings = preflight(container, report=_say)
     container.engine().dispose()  # the app builds its own container, pool included
     return settings
 

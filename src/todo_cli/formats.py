@@ -33,7 +33,14 @@ CSV_FIELDS: Final = (
     "created_at",
     "updated_at",
     "version",
+    "tags",
+    "recurrence",
+    "next_occurrence_id",
+    "remind_at",
 )
+
+#: Tags share one CSV cell, joined by this (a tag cannot hold a comma, and rarely this).
+CSV_TAG_SEPARATOR: Final = ";"
 
 
 def task_to_dict(task: Task) -> dict[str, Any]:
@@ -53,6 +60,7 @@ def write_csv(tasks: Iterable[Task]) -> str:
     writer.writeheader()
     for task in tasks:
         row = task_to_dict(task)
+        row["tags"] = CSV_TAG_SEPARATOR.join(task.tags)
         writer.writerow({key: "" if value is None else value for key, value in row.items()})
     return buffer.getvalue()
 
@@ -127,8 +135,11 @@ def _draft(row: Mapping[str, Any]) -> TaskDraft:
     description = take("description", _text("description"))
     status = take("status", _enum(TaskStatus))
     priority = take("priority", _enum(TaskPriority))
-    due_date = take("due_date", _timestamp)
+    due_date = take("due_date", _timestamp("due_date"))
     completed = take("completed", _boolean)
+    tags = take("tags", _tags)
+    recurrence = take("recurrence", _text("recurrence"))
+    remind_at = take("remind_at", _timestamp("remind_at"))
     if problems:
         raise InvalidInput(problems)
     return TaskDraft(
@@ -138,7 +149,19 @@ def _draft(row: Mapping[str, Any]) -> TaskDraft:
         priority=priority or TaskPriority.MEDIUM,
         due_date=due_date,
         completed=completed,
+        tags=tags,
+        recurrence=recurrence,
+        remind_at=remind_at,
     )
+
+
+def _tags(value: Any) -> list[str]:
+    """A JSON array of tags, or a CSV cell of tags joined by ``;``."""
+    if isinstance(value, str):
+        return [tag for tag in value.split(CSV_TAG_SEPARATOR) if tag.strip()]
+    if isinstance(value, list) and all(isinstance(tag, str) for tag in value):
+        return value
+    raise TypeError("tags must be a list of text (in CSV: joined by ';')")
 
 
 def _enum(kind: type[TaskStatus] | type[TaskPriority]) -> Callable[[Any], Any]:
@@ -161,10 +184,13 @@ def _text(name: str) -> Callable[[Any], str]:
     return convert
 
 
-def _timestamp(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise TypeError("must be a timestamp string")
-    return parse_timestamp(value)
+def _timestamp(name: str) -> Callable[[Any], datetime]:
+    def convert(value: Any) -> datetime:
+        if not isinstance(value, str):
+            raise TypeError("must be a timestamp string")
+        return parse_timestamp(value, field=name)
+
+    return convert
 
 
 def _boolean(value: Any) -> bool:

@@ -86,11 +86,13 @@ def current(cli_context: CliContext) -> None:
 def token(cli_context: CliContext, subject: str, ttl: int, email: str | None) -> None:
     """Print an HS256 token for SUBJECT signed with the configured secret."""
     settings = cli_context.settings
-    if settings.jwt_secret is None:
+    if settings.jwt_secret is None and settings.jwks_url is not None:
         raise ConfigurationError(
             "only JWKS_URL is configured: tokens come from your auth server "
             "(set JWT_SECRET to mint test tokens here)"
         )
+    if settings.jwt_secret is None:
+        raise ConfigurationError("JWT_SECRET (or BETTER_AUTH_SECRET) must be set to mint tokens")
     click.echo(
         mint_hs256_token(
             secret=settings.jwt_secret.get_secret_value(),

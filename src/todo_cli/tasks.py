@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from todo_cli.context import CliContext
 from todo_cli.formats import FileFormatError, drafts_from_rows, read_rows, write_csv, write_json
-from todo_cli.render import print_page, print_task
+from todo_cli.render import print_page, print_tags, print_task, print_written
 from todo_core.edits import UNSET, TaskChanges, TaskDraft, Unset
 from todo_core.errors import TodoError
 from todo_core.model import TaskPriority, TaskStatus
@@ -27,6 +27,13 @@ PROGRESS_THRESHOLD = 1000
 pass_cli = click.make_pass_decorator(CliContext)
 user_option = click.option("--user", "user", required=True, help="Act as this user id (the sub).")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+tag_option = click.option(
+    "--tag", "tags", multiple=True, help="A tag (repeat for several; on update they replace all)."
+)
+repeat_option = click.option(
+    "--repeat", help="An RRULE such as FREQ=WEEKLY;BYDAY=FR (needs a due date; '' stops it)."
+)
+remind_option = click.option("--remind-at", help="When to remind, as --due ('' clears it).")
 status_choice = click.Choice([status.value for status in TaskStatus])
 priority_choice = click.Choice([priority.value for priority in TaskPriority])
 
@@ -43,6 +50,9 @@ def tasks_group() -> None:
 @click.option("--status", type=status_choice)
 @click.option("--priority", type=priority_choice, default=TaskPriority.MEDIUM.value)
 @click.option("--due", help="Due date: 2026-12-01, 2026-12-01T17:00 or with an offset.")
+@tag_option
+@repeat_option
+@remind_option
 @json_option
 @pass_cli
 def add_task(
@@ -53,6 +63,9 @@ def add_task(
     status: str | None,
     priority: str,
     due: str | None,
+    tags: tuple[str, ...],
+    repeat: str | None,
+    remind_at: str | None,
     as_json: bool,
 ) -> None:
     """Create a task."""
@@ -62,6 +75,9 @@ def add_task(
         status=TaskStatus(status) if status else None,
         priority=TaskPriority(priority),
         due_date=parse_timestamp(due) if due else None,
+        tags=tags,
+        recurrence=repeat or None,
+        remind_at=parse_timestamp(remind_at, field="remind_at") if remind_at else None,
     )
     print_task(cli.tasks.create(actor=user, draft=draft), as_json=as_json)
 
@@ -74,8 +90,14 @@ def add_task(
 @click.option("--search", "-q", help="Case-insensitive text in title or description.")
 @click.option("--due-after", help="Due on or after this time.")
 @click.option("--due-before", help="Due before this time.")
+@click.option("--tag", multiple=True, help="Carrying any of these tags (repeat or comma-separate).")
+@click.option("--remind-after", help="Reminder on or after this time.")
+@click.option("--remind-before", help="Reminder before this time.")
 @click.option("--overdue/--not-overdue", default=None)
-@click.option("--sort", help="created_at, updated_at, due_date, priority, status, title; -x = desc")
+@click.option(
+    "--sort",
+    help="created_at, updated_at, due_date, priority, status, title, remind_at; -x = desc",
+)
 @click.option("--order", type=click.Choice(["asc", "desc"]))
 @click.option("--limit", type=click.IntRange(1, MAX_LIMIT))
 @click.option("--offset", type=click.IntRange(0))
@@ -120,6 +142,10 @@ def show_task(cli: CliContext, user: str, task_id: uuid.UUID, as_json: bool) -> 
 @click.option("--priority", type=priority_choice)
 @click.option("--due", help="New due date ('' clears it).")
 @click.option("--completed/--not-completed", default=None)
+@tag_option
+@click.option("--clear-tags", is_flag=True, help="Remove every tag.")
+@repeat_option
+@remind_option
 @click.option("--if-version", type=int, help="Only if the task is still at this version.")
 @json_option
 @pass_cli
@@ -133,25 +159,36 @@ def update_task(
     priority: str | None,
     due: str | None,
     completed: bool | None,
+    tags: tuple[str, ...],
+    clear_tags: bool,
+    repeat: str | None,
+    remind_at: str | None,
     if_version: int | None,
     as_json: bool,
 ) -> None:
     """Change only the given fields of a task."""
-    due_date: datetime | Unset | None = UNSET
-    if due is not None:
-        due_date = parse_timestamp(due) if due else None
     changes = TaskChanges(
         title=UNSET if title is None else title,
         description=UNSET if description is None else (description or None),
         status=UNSET if status is None else TaskStatus(status),
         priority=UNSET if priority is None else TaskPriority(priority),
-        due_date=due_date,
+        due_date=_moment_or_clear(due, "due_date"),
         completed=UNSET if completed is None else completed,
+        tags=() if clear_tags else (tags or UNSET),
+        recurrence=UNSET if repeat is None else (repeat or None),
+        remind_at=_moment_or_clear(remind_at, "remind_at"),
     )
-    task = cli.tasks.update(
+    written = cli.tasks.update(
         actor=user, task_id=task_id, changes=changes, expected_version=if_version
-    ).task
-    print_task(task, as_json=as_json)
+    )
+    print_written(written, as_json=as_json)
+
+
+def _moment_or_clear(text: str | None, field: str) -> datetime | Unset | None:
+    """Not given: unchanged; ``''``: cleared; else the timestamp."""
+    if text is None:
+        return UNSET
+    return parse_timestamp(text, field=field) if text else None
 
 
 @tasks_group.command(name="done")
@@ -170,10 +207,19 @@ def complete_task(
     as_json: bool,
 ) -> None:
     """Mark a task completed (or reopen it with --undo)."""
-    task = cli.tasks.set_completed(
+    written = cli.tasks.set_completed(
         actor=user, task_id=task_id, completed=not undo, expected_version=if_version
-    ).task
-    print_task(task, as_json=as_json)
+    )
+    print_written(written, as_json=as_json)
+
+
+@tasks_group.command(name="tags")
+@user_option
+@json_option
+@pass_cli
+def list_tags(cli: CliContext, user: str, as_json: bool) -> None:
+    """Every tag on the user's tasks, with how many tasks carry it."""
+    print_tags(cli.tasks.tags(actor=user), as_json=as_json)
 
 
 @tasks_group.command(name="rm")

@@ -7,8 +7,8 @@ all its bad fields at once and never leaves a task half-changed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 from typing import Final, TypeVar
@@ -20,8 +20,18 @@ from todo_core.model import (
     TaskStatus,
     clean_description,
     clean_due_date,
+    clean_remind_at,
+    clean_tags,
     clean_title,
     clean_user_id,
+)
+from todo_core.recurrence import (
+    OccurrenceCalculator,
+    check_schedule,
+    clean_recurrence,
+    next_due_date,
+    parse_recurrence,
+    shifted,
 )
 
 
@@ -47,6 +57,9 @@ class TaskDraft:
     priority: TaskPriority = TaskPriority.MEDIUM
     due_date: datetime | None = None
     completed: bool | None = None
+    tags: Sequence[str] | None = None
+    recurrence: str | None = None
+    remind_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +72,9 @@ class TaskChanges:
     priority: TaskPriority | Unset = UNSET
     due_date: datetime | Unset | None = UNSET
     completed: bool | Unset = UNSET
+    tags: Sequence[str] | Unset | None = UNSET
+    recurrence: str | Unset | None = UNSET
+    remind_at: datetime | Unset | None = UNSET
 
 
 class _Checker:
@@ -92,7 +108,11 @@ def new_task(
     title = checker.clean(clean_title, draft.title)
     description = checker.clean(clean_description, draft.description)
     due_date = checker.clean(clean_due_date, draft.due_date)
+    tags = checker.clean(clean_tags, draft.tags)
+    recurrence = checker.clean(clean_recurrence, draft.recurrence)
+    remind_at = checker.clean(clean_remind_at, draft.remind_at)
     checker.raise_if_any()
+    check_schedule(recurrence, due_date)
     status = draft.status or TaskStatus.PENDING
     if draft.completed is not None:
         if draft.status is not None and draft.completed != (status is TaskStatus.COMPLETED):
@@ -111,6 +131,9 @@ def new_task(
         created_at=now,
         updated_at=now,
         version=1,
+        tags=tuple(tags or ()),
+        recurrence=recurrence,
+        remind_at=remind_at,
     )
 
 
@@ -130,12 +153,9 @@ def _resolve_completion(task: Task, changes: TaskChanges) -> TaskChanges:
 
 
 def _without(changes: TaskChanges, *, status: bool = False, completed: bool = False) -> TaskChanges:
-    return TaskChanges(
-        title=changes.title,
-        description=changes.description,
+    return replace(
+        changes,
         status=UNSET if status else changes.status,
-        priority=changes.priority,
-        due_date=changes.due_date,
         completed=UNSET if completed else changes.completed,
     )
 
@@ -146,20 +166,30 @@ def validate_changes(changes: TaskChanges) -> TaskChanges:
     title = changes.title
     description = changes.description
     due_date = changes.due_date
+    tags: Sequence[str] | Unset | None = changes.tags
+    recurrence = changes.recurrence
+    remind_at = changes.remind_at
     if not isinstance(title, Unset):
         title = checker.clean(clean_title, title)
     if not isinstance(description, Unset):
         description = checker.clean(clean_description, description)
     if not isinstance(due_date, Unset):
         due_date = checker.clean(clean_due_date, due_date)
+    if not isinstance(tags, Unset):
+        tags = checker.clean(clean_tags, tags)
+    if not isinstance(recurrence, Unset):
+        recurrence = checker.clean(clean_recurrence, recurrence)
+    if not isinstance(remind_at, Unset):
+        remind_at = checker.clean(clean_remind_at, remind_at)
     checker.raise_if_any()
-    return TaskChanges(
+    return replace(
+        changes,
         title=title,
         description=description,
-        status=changes.status,
-        priority=changes.priority,
         due_date=due_date,
-        completed=changes.completed,
+        tags=tags,
+        recurrence=recurrence,
+        remind_at=remind_at,
     )
 
 
@@ -182,6 +212,10 @@ def apply_changes(task: Task, changes: TaskChanges, *, now: datetime) -> bool:
     ``completed`` and ``status`` disagree with each other and with the task.
     """
     cleaned = _resolve_completion(task, validate_changes(changes))
+    check_schedule(
+        task.recurrence if isinstance(cleaned.recurrence, Unset) else cleaned.recurrence,
+        task.due_date if isinstance(cleaned.due_date, Unset) else cleaned.due_date,
+    )
     if not isinstance(cleaned.title, Unset):
         task.rename(cleaned.title)
     if not isinstance(cleaned.description, Unset):
@@ -190,8 +224,52 @@ def apply_changes(task: Task, changes: TaskChanges, *, now: datetime) -> bool:
         task.prioritise(cleaned.priority)
     if not isinstance(cleaned.due_date, Unset):
         task.schedule(cleaned.due_date)
+    if not isinstance(cleaned.tags, Unset):
+        task.retag(cleaned.tags)
+    if not isinstance(cleaned.recurrence, Unset):
+        task.repeat(cleaned.recurrence)
+    if not isinstance(cleaned.remind_at, Unset):
+        task.remind(cleaned.remind_at)
     if not isinstance(cleaned.status, Unset):
         task.set_status(cleaned.status, now=now)
     if not isinstance(cleaned.completed, Unset):
         task.set_completed(cleaned.completed, now=now)
     return task.finish_write(now=now)
+
+
+def next_occurrence(
+    task: Task,
+    *,
+    now: datetime,
+    calculator: OccurrenceCalculator,
+    task_id: uuid.UUID,
+) -> Task | None:
+    """The next task of a completed recurring task's series, created at most once.
+
+    ``None`` when the task does not repeat, already created its next occurrence
+    (reopened and completed again), or was the series' last. The new task
+    copies title, description, priority and tags, is pending, and is due at
+    the next occurrence (``recurrence.next_due_date``); ``remind_at`` moves by
+    as much as the due date. Occurrences are computed in UTC.
+    """
+    if task.recurrence is None or task.next_occurrence_id is not None or task.due_date is None:
+        return None
+    rule = parse_recurrence(task.recurrence)
+    due = next_due_date(rule, due_date=task.due_date, completed_at=now, calculator=calculator)
+    if due is None:
+        return None
+    return Task(
+        id=task_id,
+        user_id=task.user_id,
+        title=task.title,
+        description=task.description,
+        status=TaskStatus.PENDING,
+        priority=task.priority,
+        due_date=due,
+        completed_at=None,
+        created_at=now,
+        updated_at=now,
+        tags=task.tags,
+        recurrence=rule.for_next().text(),
+        remind_at=shifted(task.remind_at, due - task.due_date),
+    )

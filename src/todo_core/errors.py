@@ -56,9 +56,17 @@ class VersionConflict(TodoError):
 
 
 class StorageUnavailable(TodoError):
-    """The storage backend cannot be reached; the request may be retried."""
+    """The storage backend cannot be used (unreachable, out of date); the request may be retried.
+
+    ``cause`` is one line for the operator's log, never shown to a client: the
+    message stays generic, the log says why.
+    """
 
     default_message = "Service temporarily unavailable"
+
+    def __init__(self, message: str | None = None, *, cause: str | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 @dataclass(frozen=True, slots=True)

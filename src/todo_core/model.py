@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Final
 
 from todo_core.errors import InvalidInput
+from todo_core.recurrence import clean_recurrence
 
 TITLE_MAX_LENGTH: Final = 255
 DESCRIPTION_MAX_LENGTH: Final = 2000
 USER_ID_MAX_LENGTH: Final = 255
+TAG_MAX_LENGTH: Final = 50
+MAX_TAGS: Final = 20
 
 
 class TaskStatus(StrEnum):
@@ -99,14 +103,50 @@ def clean_description(value: str | None) -> str | None:
 
 def clean_due_date(value: datetime | None) -> datetime | None:
     """Require an aware timestamp and normalise it to UTC (``None`` clears it)."""
+    return clean_moment(value, field="due_date")
+
+
+def clean_tags(value: Sequence[str] | None) -> tuple[str, ...]:
+    """Trim each tag, drop case-insensitive repeats (the first spelling wins), keep the order.
+
+    Each is 1-50 characters without control characters or commas, and there are
+    at most 20 once repeats are dropped; ``None`` clears them.
+    """
+    if value is None:
+        return ()
+    kept: dict[str, str] = {}
+    for raw in value:
+        tag = raw.strip()
+        if not tag or len(tag) > TAG_MAX_LENGTH:
+            raise InvalidInput.single("tags", f"Each tag must be 1-{TAG_MAX_LENGTH} characters")
+        if "," in tag or any(unicodedata.category(char) in _FORBIDDEN_IN_TITLE for char in tag):
+            raise InvalidInput.single("tags", "Tags must not contain commas or control characters")
+        kept.setdefault(tag_key(tag), tag)
+    if len(kept) > MAX_TAGS:
+        raise InvalidInput.single("tags", f"A task carries at most {MAX_TAGS} tags")
+    return tuple(kept.values())
+
+
+def tag_key(tag: str) -> str:
+    """The case-insensitive form tags are matched, counted and sorted by."""
+    return text_key(tag)
+
+
+def clean_moment(value: datetime | None, *, field: str) -> datetime | None:
+    """Require an aware timestamp and normalise it to UTC (``None`` clears it)."""
     if value is None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput.single("due_date", "Due date must carry a time zone")
+        raise InvalidInput.single(field, "Timestamp must carry a time zone")
     try:
         return value.astimezone(UTC)
     except OverflowError:
-        raise InvalidInput.single("due_date", "Due date is out of range") from None
+        raise InvalidInput.single(field, "Timestamp is out of range") from None
+
+
+def clean_remind_at(value: datetime | None) -> datetime | None:
+    """A reminder may be any instant (before the due date or not); ``None`` clears it."""
+    return clean_moment(value, field="remind_at")
 
 
 def clean_user_id(value: str) -> str:
@@ -131,6 +171,10 @@ class Task:
     created_at: datetime
     updated_at: datetime
     version: int = 1
+    tags: tuple[str, ...] = ()
+    recurrence: str | None = None
+    next_occurrence_id: uuid.UUID | None = None
+    remind_at: datetime | None = None
     _touched: bool = field(default=False, repr=False, compare=False)
 
     @property
@@ -185,6 +229,22 @@ class Task:
     def schedule(self, due_date: datetime | None) -> None:
         """Set or clear the due date."""
         self._assign("due_date", clean_due_date(due_date))
+
+    def retag(self, tags: Sequence[str] | None) -> None:
+        """Replace the tags (normalised; ``None`` or empty clears them)."""
+        self._assign("tags", clean_tags(tags))
+
+    def repeat(self, recurrence: str | None) -> None:
+        """Set or clear the recurrence rule (kept in its canonical form)."""
+        self._assign("recurrence", clean_recurrence(recurrence))
+
+    def remind(self, remind_at: datetime | None) -> None:
+        """Set or clear the reminder."""
+        self._assign("remind_at", clean_remind_at(remind_at))
+
+    def link_next_occurrence(self, task_id: uuid.UUID) -> None:
+        """Name the occurrence this task's completion created (part of that same write)."""
+        self.next_occurrence_id = task_id
 
     def finish_write(self, *, now: datetime) -> bool:
         """Bump version and ``updated_at`` if anything changed since the last write."""

@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from todo_core.model import Task
-from todo_core.queries import Page, TaskQuery, TaskStats
+from todo_core.queries import Page, TagCount, TaskQuery, TaskStats
 
 
 class TaskRepository(Protocol):
@@ -44,6 +44,9 @@ class TaskReader(Protocol):
 
     def stats(self, user_id: str, *, now: datetime) -> TaskStats:
         """Counts over every task of the owner."""
+
+    def tags(self, user_id: str) -> tuple[TagCount, ...]:
+        """Every tag the owner's tasks carry with its count (``queries.tag_counts``)."""
 
 
 class UnitOfWork(Protocol):

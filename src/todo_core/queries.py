@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Final, TypeVar
 
 from todo_core.errors import InvalidInput
-from todo_core.model import Task, TaskPriority, TaskStatus
+from todo_core.model import Task, TaskPriority, TaskStatus, tag_key
 
 DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 100
@@ -39,6 +39,7 @@ class SortField(StrEnum):
     PRIORITY = "priority"
     STATUS = "status"
     TITLE = "title"
+    REMIND_AT = "remind_at"
 
     @property
     def descending_by_default(self) -> bool:
@@ -54,7 +55,7 @@ class SortField(StrEnum):
 _DESCENDING_BY_DEFAULT: Final = frozenset(
     {SortField.CREATED_AT, SortField.UPDATED_AT, SortField.PRIORITY}
 )
-_NULLABLE: Final = frozenset({SortField.DUE_DATE})
+_NULLABLE: Final = frozenset({SortField.DUE_DATE, SortField.REMIND_AT})
 
 
 def sort_value(task: Task, sort: SortField) -> SortValue:
@@ -72,6 +73,8 @@ def sort_value(task: Task, sort: SortField) -> SortValue:
             return task.status.rank
         case SortField.TITLE:
             return task.title_key
+        case SortField.REMIND_AT:
+            return task.remind_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,10 @@ class TaskFilter:
     due_after: datetime | None = None
     due_before: datetime | None = None
     overdue: bool | None = None
+    #: Tag keys (``tag_key``): a task matches when it carries any of them.
+    tags: frozenset[str] | None = None
+    remind_after: datetime | None = None
+    remind_before: datetime | None = None
 
     def matches(self, task: Task, *, now: datetime) -> bool:
         """Reference semantics of every filter; the SQL adapter must agree."""
@@ -111,6 +118,10 @@ class TaskFilter:
                 return False
             if self.due_before is not None and task.due_date >= self.due_before:
                 return False
+        if self.tags is not None and self.tags.isdisjoint(tag_key(t) for t in task.tags):
+            return False
+        if not _within(task.remind_at, self.remind_after, self.remind_before):
+            return False
         return self.overdue is None or task.is_overdue(now) == self.overdue
 
     def fingerprint_parts(self) -> list[object]:
@@ -123,7 +134,19 @@ class TaskFilter:
             self.due_after.isoformat() if self.due_after else None,
             self.due_before.isoformat() if self.due_before else None,
             self.overdue,
+            sorted(self.tags) if self.tags is not None else None,
+            self.remind_after.isoformat() if self.remind_after else None,
+            self.remind_before.isoformat() if self.remind_before else None,
         ]
+
+
+def _within(moment: datetime | None, after: datetime | None, before: datetime | None) -> bool:
+    """``after <= moment < before``; with either bound, a missing moment is left out."""
+    if after is None and before is None:
+        return True
+    if moment is None:
+        return False
+    return (after is None or moment >= after) and (before is None or moment < before)
 
 
 def _contains(task: Task, search: str) -> bool:
@@ -213,10 +236,14 @@ class TaskStats:
     overdue: int = 0
     by_status: Mapping[TaskStatus, int] = field(default_factory=dict)
     by_priority: Mapping[TaskPriority, int] = field(default_factory=dict)
+    #: Count per tag, spelled as its most recent use, in the tags' order (``tag_counts``).
+    by_tag: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_status", _every(TaskStatus, self.by_status))
         object.__setattr__(self, "by_priority", _every(TaskPriority, self.by_priority))
+        ordered = sorted(self.by_tag.items(), key=lambda item: tag_order(item[0]))
+        object.__setattr__(self, "by_tag", dict(ordered))
 
     @classmethod
     def of(cls, tasks: Iterable[Task], *, now: datetime) -> TaskStats:
@@ -227,7 +254,40 @@ class TaskStats:
             overdue=sum(task.is_overdue(now) for task in items),
             by_status=Counter(task.status for task in items),
             by_priority=Counter(task.priority for task in items),
+            by_tag={tag.name: tag.count for tag in tag_counts(items)},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class TagCount:
+    """A tag a user's tasks carry, spelled as its most recent use, and on how many tasks."""
+
+    name: str
+    count: int
+
+
+def tag_order(name: str) -> tuple[str, str]:
+    """Tags sort by name case-insensitively (then by spelling, so the order is total)."""
+    return tag_key(name), name
+
+
+def tag_counts(tasks: Iterable[Task]) -> tuple[TagCount, ...]:
+    """Reference semantics of the tag counts; every reader must agree.
+
+    Tags that differ only by case are one tag, spelled as on the most recently
+    updated task carrying it (ties: the greater id).
+    """
+    counts: Counter[str] = Counter()
+    spelling: dict[str, tuple[datetime, uuid.UUID, str]] = {}
+    for task in tasks:
+        for tag in task.tags:
+            key = tag_key(tag)
+            counts[key] += 1
+            use = (task.updated_at, task.id, tag)
+            if key not in spelling or use[:2] > spelling[key][:2]:
+                spelling[key] = use
+    found = [TagCount(spelling[key][2], count) for key, count in counts.items()]
+    return tuple(sorted(found, key=lambda tag: tag_order(tag.name)))
 
 
 def _every(members: Iterable[E], counts: Mapping[E, int]) -> dict[E, int]:
@@ -266,7 +326,12 @@ def _decode_value(value: object, sort: SortField) -> SortValue:
         if not sort.nullable:
             raise ValueError(f"{sort} is never missing")
         return None
-    if sort in (SortField.CREATED_AT, SortField.UPDATED_AT, SortField.DUE_DATE):
+    if sort in (
+        SortField.CREATED_AT,
+        SortField.UPDATED_AT,
+        SortField.DUE_DATE,
+        SortField.REMIND_AT,
+    ):
         if not isinstance(value, str):
             raise TypeError("timestamp expected")
         moment = datetime.fromisoformat(value)

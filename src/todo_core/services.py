@@ -19,6 +19,7 @@ from todo_core.edits import (
     apply_changes,
     apply_completion,
     new_task,
+    next_occurrence,
     validate_changes,
 )
 from todo_core.errors import AccessDenied, InvalidInput, TaskNotFound, VersionConflict
@@ -28,11 +29,13 @@ from todo_core.queries import (
     DEFAULT_LIMIT,
     Page,
     SortField,
+    TagCount,
     TaskFilter,
     TaskQuery,
     TaskStats,
     decode_cursor,
 )
+from todo_core.recurrence import OccurrenceCalculator
 
 Clock = Callable[[], datetime]
 UnitOfWorkFactory = Callable[[], UnitOfWork]
@@ -90,10 +93,12 @@ class TaskService:
         uow_factory: UnitOfWorkFactory,
         clock: Clock = utc_now,
         id_factory: Callable[[], uuid.UUID] = uuid.uuid4,
+        occurrences: OccurrenceCalculator | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._new_id = id_factory
+        self._occurrences = occurrences
 
     def create(self, *, actor: str, draft: TaskDraft, owner: str | None = None) -> Task:
         """Add a task to the actor's collection."""
@@ -218,6 +223,12 @@ class TaskService:
         with self._uow_factory() as uow:
             return uow.reader.stats(user_id, now=self._clock())
 
+    def tags(self, *, actor: str, owner: str | None = None) -> tuple[TagCount, ...]:
+        """Every tag on the actor's tasks with how many carry it, by name case-insensitively."""
+        user_id = authorize(actor, owner)
+        with self._uow_factory() as uow:
+            return uow.reader.tags(user_id)
+
     def _write(
         self,
         user_id: str,
@@ -240,19 +251,39 @@ class TaskService:
                     raise TaskNotFound()
                 check_version(task, expected_version)
                 try:
-                    self._store(uow.tasks, task, change)
+                    created = self._store(uow.tasks, task, change)
                     uow.commit()
                 except VersionConflict:
                     if expected_version is not None or locked:
                         raise
                     continue
-                return Written(task)
+                return Written(task, created)
         raise VersionConflict()  # pragma: no cover - the locked attempt returns or raises
 
-    def _store(self, tasks: TaskRepository, task: Task, change: Change | None) -> None:
+    def _store(self, tasks: TaskRepository, task: Task, change: Change | None) -> tuple[Task, ...]:
+        """Apply the change (or remove); a completion of a recurring task adds the next one.
+
+        Both writes go to the same unit of work, so both or neither are stored.
+        """
         if change is None:
             tasks.remove(task)
-            return
-        previous_version = task.version
-        if change(task, self._clock()):
-            tasks.save(task, previous_version=previous_version)
+            return ()
+        previous_version, was_completed = task.version, task.completed
+        now = self._clock()
+        if not change(task, now):
+            return ()
+        created = self._next_occurrence(task, now) if task.completed and not was_completed else None
+        if created is not None:
+            task.link_next_occurrence(created.id)
+        tasks.save(task, previous_version=previous_version)
+        if created is None:
+            return ()
+        tasks.add(created)
+        return (created,)
+
+    def _next_occurrence(self, task: Task, now: datetime) -> Task | None:
+        if task.recurrence is None or task.next_occurrence_id is not None:
+            return None
+        if self._occurrences is None:
+            raise RuntimeError("completing a recurring task needs an OccurrenceCalculator")
+        return next_occurrence(task, now=now, calculator=self._occurrences, task_id=self._new_id())

@@ -43,6 +43,7 @@ from todo_http.paths import (
 )
 from todo_http.request_log import RequestLogMiddleware
 from todo_http.settings import HttpSettings, load_http_settings
+from todo_http.unavailable import UnavailableLog
 
 #: The modules whose dependencies name container providers.
 WIRED_MODULES: Final = ("todo_http.deps", "todo_http.health")
@@ -113,6 +114,7 @@ def create_app(
     app.state.container = container
     app.state.database_gate = gate
     app.state.max_body_bytes = http.max_body_bytes
+    app.state.unavailable_log = UnavailableLog()
     app.include_router(
         routes.router,
         prefix=SHORT_PREFIX,

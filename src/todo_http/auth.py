@@ -64,7 +64,8 @@ class BearerAuthentication(HTTPBearer):
             bearerFormat="JWT",
             description=(
                 "A JWT whose `sub` is the user id: HS256 with the shared secret, or "
-                "EdDSA/ES256/RS256 from the configured JWKS. The scheme name is case-insensitive."
+                "EdDSA, ES256, ES512, RS256 or PS256 from the configured JWKS. "
+                "The scheme name is case-insensitive."
             ),
             auto_error=False,
         )

@@ -89,6 +89,9 @@ async def draft_body(raw: RawBody) -> TaskDraft:
         priority=data.get("priority", TaskPriority.MEDIUM),
         due_date=data.get("due_date"),
         completed=data.get("completed"),
+        tags=data.get("tags"),
+        recurrence=data.get("recurrence"),
+        remind_at=data.get("remind_at"),
     )
 
 
@@ -104,6 +107,9 @@ async def changes_body(raw: RawBody) -> TaskChanges:
         priority=data.get("priority", UNSET),
         due_date=data.get("due_date", UNSET),
         completed=data.get("completed", UNSET),
+        tags=data.get("tags", UNSET),
+        recurrence=data.get("recurrence", UNSET),
+        remind_at=data.get("remind_at", UNSET),
     )
 
 

@@ -28,6 +28,7 @@ from todo_core.errors import (
     TodoError,
     VersionConflict,
 )
+from todo_http.unavailable import report_unavailable
 
 logger = logging.getLogger("todo_http")
 
@@ -127,13 +128,15 @@ def request_validation_items(error: RequestValidationError) -> list[dict[str, An
     return items
 
 
-async def handle_todo_error(_request: Request, error: Exception) -> Response:
-    """Answer any ``TodoError`` from the table."""
+async def handle_todo_error(request: Request, error: Exception) -> Response:
+    """Answer any ``TodoError`` from the table; a 503 logs its cause (see ``unavailable``)."""
     assert isinstance(error, TodoError)
     status = status_for(error)
     if status is None:
         logger.error("unmapped domain error %s", type(error).__name__)
         return internal_error()
+    if status == 503:
+        report_unavailable(request, getattr(error, "cause", None))
     if isinstance(error, InvalidInput):
         return detail_response(status, invalid_input_items(error))
     return detail_response(status, error.message)

@@ -4,18 +4,20 @@ from typing import Annotated
 
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends
+from starlette.requests import Request
 from starlette.responses import Response
 
+from todo_adapters.sql.schema import DatabaseCheck, DatabaseStatus
 from todo_http.deps import Provide
 from todo_http.errors import HEADERS_BY_STATUS
 from todo_http.presenters import json_response
 from todo_http.schemas import Health, Readiness
+from todo_http.unavailable import report_unavailable
 
 router = APIRouter(tags=["health"])
 
 _OK = {"status": "ok"}
 _READY = {"status": "ok", "database": "ok"}
-_NOT_READY = {"status": "unavailable", "database": "unreachable"}
 
 
 @router.get("/health", response_model=Health, summary="Liveness", operation_id="health")
@@ -32,16 +34,22 @@ async def health() -> Response:
     responses={
         503: {
             "model": Readiness,
-            "description": "The database cannot be reached.",
+            "description": (
+                "The database cannot be reached (`unreachable`), or its schema is not the "
+                "revision this version needs (`schema out of date`: run `todo db upgrade`)."
+            ),
             "headers": {"Retry-After": {"schema": {"type": "integer"}}},
         }
     },
 )
 @inject
 def ready(
-    reachable: Annotated[bool, Depends(Provide["database_reachable"])],
+    request: Request,
+    check: Annotated[DatabaseCheck, Depends(Provide["database_check"])],
 ) -> Response:
-    """Whether the database answers a trivial query (run in the threadpool)."""
-    if reachable:
+    """One statement reads the schema revision (run in the threadpool); a 503 logs why."""
+    if check.status is DatabaseStatus.OK:
         return json_response(_READY)
-    return json_response(_NOT_READY, status_code=503, headers=HEADERS_BY_STATUS[503])
+    report_unavailable(request, check.summary)
+    body = {"status": "unavailable", "database": str(check.status)}
+    return json_response(body, status_code=503, headers=HEADERS_BY_STATUS[503])

@@ -36,6 +36,17 @@ def _list_parameter(name: str, values: Iterable[str], description: str) -> dict[
     return parameter
 
 
+def _tag_parameter() -> dict[str, Any]:
+    parameter = _parameter(
+        "tag",
+        {"type": "array", "items": {"type": "string", "pattern": "^[^\\x00]*$"}},
+        "Tags (repeat or comma-separate), matched case-insensitively: a task matches when it "
+        "carries any of them.",
+    )
+    parameter.update(style="form", explode=True)
+    return parameter
+
+
 _SORT_VALUES: Final = [
     *(field.value for field in SortField),
     *(f"-{field.value}" for field in SortField),
@@ -48,7 +59,8 @@ _SORT_TEXT: Final = (
     "Sort field; a leading `-` means descending and wins over `order`. Default `created_at`."
 )
 _ORDER_TEXT: Final = (
-    "`asc` or `desc`. Default: `desc` for created_at, updated_at and priority; `asc` otherwise."
+    "`asc` or `desc`. Default: `desc` for created_at, updated_at and priority; `asc` otherwise "
+    "(due_date and remind_at soonest first; tasks without one last either way)."
 )
 
 #: The listing's query parameters, as declared in the OpenAPI document.
@@ -72,6 +84,15 @@ LIST_PARAMETERS: Final[list[dict[str, Any]]] = [
         TIMESTAMP_INPUT_SCHEMA,
         "due_date < due_before (exclusive). With either bound, tasks without a due date are "
         "left out.",
+    ),
+    _tag_parameter(),
+    _parameter("remind_after", TIMESTAMP_INPUT_SCHEMA, "remind_at >= remind_after (inclusive)."),
+    _parameter(
+        "remind_before",
+        TIMESTAMP_INPUT_SCHEMA,
+        "remind_at < remind_before (exclusive). With either bound, tasks without a reminder "
+        "are left out. To notify in the next hour: "
+        "`?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`.",
     ),
     _parameter(
         "overdue",

@@ -85,7 +85,7 @@ _ERRORS: Final[dict[int, str]] = {
     413: "The body is over the configured limit (64 KiB by default).",
     415: "A body whose Content-Type is not application/json.",
     422: "Invalid input; one item per bad field, the input never echoed.",
-    503: "The database cannot be reached; retry later.",
+    503: "The database cannot be reached (or its schema is out of date); retry later.",
 }
 
 

@@ -24,9 +24,15 @@ def json_response(
     )
 
 
-def task_response(task: Task, *, status_code: int = 200, location: str | None = None) -> Response:
-    """One task with its ``ETag`` (and ``Location`` when created)."""
-    headers = {"ETag": etag(task.version)}
+def task_response(
+    task: Task,
+    *,
+    status_code: int = 200,
+    location: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """One task with its ``ETag`` (and ``Location`` when created, and any other ``headers``)."""
+    headers = {**(headers or {}), "ETag": etag(task.version)}
     if location is not None:
         headers["Location"] = location
     return json_response(task_document(task), status_code=status_code, headers=headers)

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from todo_core.edits import TaskChanges
+from todo_core.services import Written
 from todo_http.auth import Caller
 from todo_http.body import ChangesBody, CompletionBody, DraftBody
 from todo_http.conditional import expected_version, none_match
@@ -33,8 +34,8 @@ from todo_http.presenters import (
     task_response,
     tasks_response,
 )
-from todo_http.schemas import Task, TaskStats
-from todo_presentation.documents import stats_document
+from todo_http.schemas import TagCount, Task, TaskStats
+from todo_presentation.documents import stats_document, tags_document
 from todo_presentation.listing import parse_listing
 
 router = APIRouter()
@@ -57,6 +58,13 @@ IfNoneMatch = Annotated[
 ]
 
 _ETAG: Final = {"ETag": header('`"<version>"` of the task.')}
+_WRITTEN: Final = {
+    **_ETAG,
+    "Link": header(
+        '`<path of the new task>; rel="next-occurrence"` when completing a recurring task '
+        "created its next occurrence."
+    ),
+}
 _WRITE_ERRORS: Final = error_responses(401, 403, 404, 412, 413, 415, 422, 503)
 
 
@@ -64,6 +72,19 @@ def _collection_path(request: Request) -> str:
     """The path of the collection addressed, percent-encoded, in the request's route shape."""
     path: str = request.scope["path"]
     return quote(path.rstrip("/"), safe="/")
+
+
+def _written_response(request: Request, written: Written, *, depth: int = 1) -> Response:
+    """The task as written; ``Link`` to the occurrence its completion created, if any.
+
+    ``depth``: path segments after the collection (``{task_id}``, ``/complete``).
+    """
+    headers: dict[str, str] = {}
+    if written.created:
+        collection = _collection_path(request).rsplit("/", depth)[0]
+        links = [f'<{collection}/{task.id}>; rel="next-occurrence"' for task in written.created]
+        headers["Link"] = ", ".join(links)
+    return task_response(written.task, headers=headers)
 
 
 def _current_version(caller: Caller, task_id: uuid.UUID) -> Callable[[], int]:
@@ -131,6 +152,18 @@ def task_stats(caller: CurrentCaller) -> Response:
 
 
 @router.get(
+    "/tasks/tags",
+    response_model=list[TagCount],
+    summary="List tags",
+    responses=error_responses(401, 403, 503),
+)
+def task_tags(caller: CurrentCaller) -> Response:
+    """Every tag the user's tasks carry, with how many carry it, by name case-insensitively."""
+    tags = caller.service.tags(actor=caller.actor, owner=caller.owner)
+    return json_response(tags_document(tags))
+
+
+@router.get(
     "/tasks/{task_id}",
     response_model=Task,
     summary="Get a task",
@@ -153,64 +186,68 @@ def get_task(
 
 
 def _update(
+    request: Request,
     caller: Caller,
     task_id: uuid.UUID,
     changes: TaskChanges,
     if_match: str | None,
 ) -> Response:
     expected = expected_version(if_match, _current_version(caller, task_id))
-    task = caller.service.update(
+    written = caller.service.update(
         actor=caller.actor,
         owner=caller.owner,
         task_id=task_id,
         changes=changes,
         expected_version=expected,
-    ).task
-    return task_response(task)
+    )
+    return _written_response(request, written)
 
 
 @router.put(
     "/tasks/{task_id}",
     response_model=Task,
     summary="Update a task (merge)",
-    responses={200: {"headers": _ETAG}, **_WRITE_ERRORS},
+    responses={200: {"headers": _WRITTEN}, **_WRITE_ERRORS},
     openapi_extra=request_body("TaskUpdate", required=True),
 )
 def replace_task(
+    request: Request,
     task_id: uuid.UUID,
     caller: CurrentCaller,
     changes: ChangesBody,
     if_match: IfMatch = None,
 ) -> Response:
     """Merge the fields present into the task (same as PATCH)."""
-    return _update(caller, task_id, changes, if_match)
+    return _update(request, caller, task_id, changes, if_match)
 
 
 @router.patch(
     "/tasks/{task_id}",
     response_model=Task,
     summary="Update a task",
-    responses={200: {"headers": _ETAG}, **_WRITE_ERRORS},
+    responses={200: {"headers": _WRITTEN}, **_WRITE_ERRORS},
     openapi_extra=request_body("TaskUpdate", required=True),
 )
 def update_task(
+    request: Request,
     task_id: uuid.UUID,
     caller: CurrentCaller,
     changes: ChangesBody,
     if_match: IfMatch = None,
 ) -> Response:
     """Merge the fields present into the task."""
-    return _update(caller, task_id, changes, if_match)
+    return _update(request, caller, task_id, changes, if_match)
 
 
 @router.patch(
     "/tasks/{task_id}/complete",
     response_model=Task,
     summary="Complete, reopen or toggle a task",
-    responses={200: {"headers": _ETAG}, **_WRITE_ERRORS},
+    responses={200: {"headers": _WRITTEN}, **_WRITE_ERRORS},
     openapi_extra=request_body("TaskCompletion", required=False),
 )
 def complete_task(
+    request: Request,
     task_id: uuid.UUID,
     caller: CurrentCaller,
     completed: CompletionBody,
@@ -218,14 +255,14 @@ def complete_task(
 ) -> Response:
     """No body or `{}` toggles; `{"completed": bool}` sets."""
     expected = expected_version(if_match, _current_version(caller, task_id))
-    task = caller.service.set_completed(
+    written = caller.service.set_completed(
         actor=caller.actor,
         owner=caller.owner,
         task_id=task_id,
         completed=completed,
         expected_version=expected,
-    ).task
-    return task_response(task)
+    )
+    return _written_response(request, written, depth=2)
 
 
 @router.delete(

@@ -29,14 +29,18 @@ from typing_extensions import TypedDict
 from todo_core.errors import InvalidInput
 from todo_core.model import (
     DESCRIPTION_MAX_LENGTH,
+    MAX_TAGS,
+    TAG_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     USER_ID_MAX_LENGTH,
     TaskPriority,
     TaskStatus,
     clean_description,
+    clean_tags,
     clean_title,
 )
-from todo_http.timestamps import TIMESTAMP_OUTPUT_SCHEMA, DueDateInput
+from todo_core.recurrence import clean_recurrence
+from todo_http.timestamps import TIMESTAMP_OUTPUT_SCHEMA, DueDateInput, RemindAtInput
 
 # Python's str.strip() whitespace that is not a control character, then controls (Cc).
 _SPACE: Final = "\\x20\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
@@ -76,13 +80,72 @@ def _core_rule(cleaner: Any) -> AfterValidator:
     return AfterValidator(check)
 
 
+TAG_PATTERN: Final = f"^[^{_CONTROL},]*[^{_CONTROL}{_SPACE},][^{_CONTROL},]*$"
+TAG_SCHEMA: Final[dict[str, Any]] = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": TAG_MAX_LENGTH,
+    "pattern": TAG_PATTERN,
+}
+TAGS_SCHEMA: Final[dict[str, Any]] = {
+    "anyOf": [{"type": "array", "items": TAG_SCHEMA, "maxItems": MAX_TAGS}, {"type": "null"}],
+    "description": (
+        f"Each tag trimmed like a title, then 1-{TAG_MAX_LENGTH} characters, no control "
+        "characters and no comma. Tags equal but for case are one (the first spelling wins); "
+        f"order as given; at most {MAX_TAGS}. `null` or `[]` clears; on update the array "
+        "replaces the stored one."
+    ),
+}
+
+_DAY: Final = "(?:MO|TU|WE|TH|FR|SA|SU)"
+_DAYS: Final = f"{_DAY}(?:,{_DAY})*"
+_MONTH_DAYS: Final = "(?:[+-]?[1-5])?" + _DAY
+_MONTH_DAY: Final = "(?:[1-9]|[12][0-9]|3[01]|-1)"
+_MONTH: Final = "(?:[1-9]|1[0-2])"
+_YEAR: Final = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_DATE: Final = f"{_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+_REST: Final = (
+    f"(?:;BYMONTHDAY={_MONTH_DAY}(?:,{_MONTH_DAY})*)?(?:;BYMONTH={_MONTH}(?:,{_MONTH})*)?"
+    f"(?:;(?:COUNT=(?:1000|[1-9][0-9]{{0,2}})|UNTIL={_DATE}(?:T(?:[01][0-9]|2[0-3])"
+    "[0-5][0-9][0-5][0-9]Z)?))?"
+)
+_INTERVAL: Final = "(?:;INTERVAL=[1-9][0-9]{0,2})?"
+#: The canonical form the server returns; any order of the parts is accepted too.
+RECURRENCE_PATTERN: Final = (
+    f"^FREQ=(?:(?:DAILY|WEEKLY|YEARLY){_INTERVAL}(?:;BYDAY={_DAYS})?"
+    f"|MONTHLY{_INTERVAL}(?:;BYDAY={_MONTH_DAYS}(?:,{_MONTH_DAYS})*)?){_REST}$"
+)
+RECURRENCE_SCHEMA: Final[dict[str, Any]] = {
+    "anyOf": [{"type": "string", "pattern": RECURRENCE_PATTERN}, {"type": "null"}],
+    "description": (
+        "An RFC 5545 RRULE value without `RRULE:`: FREQ (DAILY, WEEKLY, MONTHLY, YEARLY), "
+        "INTERVAL (1-999), BYDAY (MO..SU; with MONTHLY an ordinal may lead: 1MO, -1FR), "
+        "BYMONTHDAY (1-31 or -1), BYMONTH (1-12) and at most one of COUNT (1-1000) and UNTIL "
+        "(20261231T235959Z, or a date 20261231 that includes the whole day). Parts may come "
+        "in any order (the schema shows the order the server returns). A recurring task needs "
+        "a due_date, and UNTIL may not lie before it. Completing the task creates its next "
+        "occurrence. `null` stops the repetition."
+    ),
+    "examples": ["FREQ=WEEKLY;BYDAY=FR", "FREQ=MONTHLY;BYDAY=-1FR;COUNT=6"],
+}
+
 TitleInput = Annotated[str, _core_rule(clean_title), WithJsonSchema(TITLE_SCHEMA)]
+TagsInput = Annotated[list[str] | None, _core_rule(clean_tags), WithJsonSchema(TAGS_SCHEMA)]
+RecurrenceInput = Annotated[
+    str | None, _core_rule(clean_recurrence), WithJsonSchema(RECURRENCE_SCHEMA)
+]
 DescriptionInput = Annotated[
     str | None, _core_rule(clean_description), WithJsonSchema(DESCRIPTION_SCHEMA)
 ]
 
 #: On create, ``completed`` and ``status`` may not disagree (there is no stored task to settle it).
 _CREATE_AGREEMENT: Final[dict[str, Any]] = {
+    # A recurring task needs a due date.
+    "if": {"properties": {"recurrence": {"type": "string"}}, "required": ["recurrence"]},
+    "then": {
+        "required": ["due_date"],
+        "properties": {"due_date": {"type": "string", "minLength": 1}},
+    },
     "not": {
         "anyOf": [
             {
@@ -97,7 +160,7 @@ _CREATE_AGREEMENT: Final[dict[str, Any]] = {
                 "required": ["completed", "status"],
             },
         ]
-    }
+    },
 }
 
 
@@ -124,6 +187,9 @@ class TaskCreateBody(TypedDict, total=False):
     priority: TaskPriority
     due_date: DueDateInput
     completed: bool
+    tags: TagsInput
+    recurrence: RecurrenceInput
+    remind_at: RemindAtInput
 
 
 @with_config(
@@ -151,6 +217,9 @@ class TaskUpdateBody(TypedDict, total=False):
     priority: TaskPriority
     due_date: DueDateInput
     completed: bool
+    tags: TagsInput
+    recurrence: RecurrenceInput
+    remind_at: RemindAtInput
 
 
 @with_config(
@@ -203,6 +272,15 @@ class Task(BaseModel):
     created_at: Annotated[datetime, WithJsonSchema(TIMESTAMP_OUTPUT_SCHEMA)]
     updated_at: Annotated[datetime, WithJsonSchema(TIMESTAMP_OUTPUT_SCHEMA)]
     version: Annotated[int, Field(ge=1)]
+    tags: Annotated[
+        list[str], WithJsonSchema({"type": "array", "items": TAG_SCHEMA, "maxItems": MAX_TAGS})
+    ]
+    recurrence: Annotated[str | None, WithJsonSchema(RECURRENCE_SCHEMA)]
+    next_occurrence_id: Annotated[
+        uuid.UUID | None,
+        Field(description="The task that completing this one created; server-owned."),
+    ]
+    remind_at: Annotated[datetime | None, WithJsonSchema(_NULLABLE_TIMESTAMP)]
 
 
 Count = Annotated[int, Field(ge=0)]
@@ -225,6 +303,16 @@ class TaskStats(BaseModel):
     completed: Count
     overdue: Count
     by_priority: PriorityCounts
+    by_tag: Annotated[
+        dict[str, Count], Field(description="Tasks per tag, spelled as its most recent use.")
+    ]
+
+
+class TagCount(BaseModel):
+    """A tag the user's tasks carry, spelled as its most recent use, and how many carry it."""
+
+    name: Annotated[str, WithJsonSchema(TAG_SCHEMA)]
+    count: Annotated[int, Field(ge=1)]
 
 
 class Health(BaseModel):
@@ -234,10 +322,10 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Whether the database answers."""
+    """Whether the database answers, with the schema this version needs."""
 
     status: Literal["ok", "unavailable"]
-    database: Literal["ok", "unreachable"]
+    database: Literal["ok", "unreachable", "schema out of date"]
 
 
 class ErrorBody(BaseModel):

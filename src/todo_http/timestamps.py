@@ -26,6 +26,7 @@ __all__ = [
     "TIMESTAMP_INPUT_SCHEMA",
     "TIMESTAMP_OUTPUT_SCHEMA",
     "DueDateInput",
+    "RemindAtInput",
     "format_timestamp",
 ]
 
@@ -91,4 +92,16 @@ def _due_date(value: object) -> datetime | None:
 
 DueDateInput = Annotated[
     datetime | None, PlainValidator(_due_date), WithJsonSchema(DUE_DATE_INPUT_SCHEMA)
+]
+
+REMIND_AT_INPUT_SCHEMA: Final[dict[str, Any]] = {
+    "anyOf": DUE_DATE_INPUT_SCHEMA["anyOf"],
+    "description": (
+        f"{TIMESTAMP_INPUT_SCHEMA['description']} Any instant, before the due date or not. "
+        "`null` or an empty string clears the reminder."
+    ),
+}
+
+RemindAtInput = Annotated[
+    datetime | None, PlainValidator(_due_date), WithJsonSchema(REMIND_AT_INPUT_SCHEMA)
 ]

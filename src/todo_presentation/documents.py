@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from todo_core.model import Task
-from todo_core.queries import TaskStats
+from todo_core.queries import TagCount, TaskStats
 from todo_core.timestamps import format_timestamp
+
+
+def _moment(moment: datetime | None) -> str | None:
+    return format_timestamp(moment) if moment is not None else None
 
 
 def task_document(task: Task) -> dict[str, Any]:
     """The API's JSON object for a task."""
     due_date = task.due_date
     completed_at = task.completed_at
+    next_occurrence = task.next_occurrence_id
     return {
         "id": str(task.id),
         "user_id": task.user_id,
@@ -26,6 +33,10 @@ def task_document(task: Task) -> dict[str, Any]:
         "created_at": format_timestamp(task.created_at),
         "updated_at": format_timestamp(task.updated_at),
         "version": task.version,
+        "tags": list(task.tags),
+        "recurrence": task.recurrence,
+        "next_occurrence_id": str(next_occurrence) if next_occurrence is not None else None,
+        "remind_at": _moment(task.remind_at),
     }
 
 
@@ -36,4 +47,10 @@ def stats_document(stats: TaskStats) -> dict[str, Any]:
         **{status.value: count for status, count in stats.by_status.items()},
         "overdue": stats.overdue,
         "by_priority": {priority.value: count for priority, count in stats.by_priority.items()},
+        "by_tag": dict(stats.by_tag),
     }
+
+
+def tags_document(tags: Sequence[TagCount]) -> list[dict[str, Any]]:
+    """``GET .../tasks/tags``: every tag with its count, by name case-insensitively."""
+    return [{"name": tag.name, "count": tag.count} for tag in tags]

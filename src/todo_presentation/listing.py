@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Final, TypeVar
 
 from todo_core.errors import FieldError, InvalidInput
-from todo_core.model import TaskPriority, TaskStatus
+from todo_core.model import TaskPriority, TaskStatus, tag_key
 from todo_core.queries import DEFAULT_LIMIT, MAX_LIMIT, SortField, TaskFilter
 from todo_core.services import ListRequest
 from todo_core.timestamps import parse_timestamp
@@ -119,6 +119,17 @@ def _timestamp(query: _Query, name: str) -> datetime | None:
         return None
 
 
+def _tags(query: _Query) -> frozenset[str] | None:
+    """``tag``: repeated or comma-separated, matched case-insensitively (as keys)."""
+    items = query.items("tag")
+    if not items:
+        return None
+    if any("\x00" in item for item in items):
+        query.fail("tag", "tag must not contain NUL characters")
+        return None
+    return frozenset(tag_key(item) for item in items)
+
+
 def _search(query: _Query) -> str | None:
     found = query.last("search", "q")
     if found is None:
@@ -165,6 +176,9 @@ def parse_listing(pairs: Iterable[tuple[str, str]]) -> ListRequest:
         search=_search(query),
         due_after=_timestamp(query, "due_after"),
         due_before=_timestamp(query, "due_before"),
+        tags=_tags(query),
+        remind_after=_timestamp(query, "remind_after"),
+        remind_before=_timestamp(query, "remind_before"),
         overdue=_boolean(query, "overdue"),
     )
     sort, descending = _sort(query)

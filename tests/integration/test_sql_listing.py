@@ -19,7 +19,7 @@ from sqlalchemy import Engine, event
 
 from tests.integration.conftest import UowFactory, sql_uow_factory
 from tests.support.builders import add_tasks, fresh_user_id, make_task, memory_uow_factory
-from tests.support.strategies import sort_fields, task_filters
+from tests.support.strategies import sort_fields, tag_lists, task_filters
 from todo_core.model import Task, TaskPriority, TaskStatus
 from todo_core.queries import (
     Page,
@@ -69,6 +69,8 @@ def stored_tasks(draw: st.DrawFn) -> list[Task]:
                 status=status,
                 priority=draw(st.sampled_from(TaskPriority)),
                 due_date=draw(dues),
+                remind_at=draw(dues),
+                tags=draw(tag_lists),
                 created_at=created,
                 updated_at=created + timedelta(microseconds=draw(st.integers(0, 2))),
             )
@@ -77,7 +79,12 @@ def stored_tasks(draw: st.DrawFn) -> list[Task]:
 
 
 def _hand_made_values(sort: SortField) -> st.SearchStrategy[Any]:
-    if sort in (SortField.CREATED_AT, SortField.UPDATED_AT, SortField.DUE_DATE):
+    if sort in (
+        SortField.CREATED_AT,
+        SortField.UPDATED_AT,
+        SortField.DUE_DATE,
+        SortField.REMIND_AT,
+    ):
         zones = st.sampled_from([UTC, timezone(timedelta(hours=5)), timezone(timedelta(hours=-5))])
         plain = st.sampled_from([NOW - timedelta(hours=h) for h in (-3, -1, 0, 1, 3)])
         extreme = st.sampled_from(
@@ -88,7 +95,7 @@ def _hand_made_values(sort: SortField) -> st.SearchStrategy[Any]:
             ]
         )
         values = st.builds(lambda moment, zone: moment.astimezone(zone), plain, zones) | extreme
-        return values | st.none() if sort is SortField.DUE_DATE else values
+        return values | st.none() if sort.nullable else values
     if sort in (SortField.PRIORITY, SortField.STATUS):
         return st.integers(-3, 5) | st.sampled_from([-(2**70), 2**70])
     return st.sampled_from(

@@ -27,6 +27,7 @@ EXPECTED_INDEXES = {
     "ix_tasks_user_status_rank",
     "ix_tasks_user_title",
     "ix_tasks_user_status_created",
+    "ix_tasks_user_remind",
 }
 
 
@@ -60,7 +61,7 @@ def test_the_scripts_ship_inside_the_package_without_an_ini_file() -> None:
     assert SCRIPT_LOCATION.is_dir()
     assert (SCRIPT_LOCATION / "env.py").is_file()
     assert SCRIPT_LOCATION.parent.name == "sql"
-    assert head_revision() == "0001"
+    assert head_revision() == "0002"
 
 
 def test_an_empty_database_upgrades_to_head_and_downgrades_to_empty(empty_database: str) -> None:
@@ -73,7 +74,7 @@ def test_an_empty_database_upgrades_to_head_and_downgrades_to_empty(empty_databa
     downgrade_database(engine, "base")
     after_downgrade = (current_revision(engine), _tables(engine) - {"alembic_version"})
 
-    assert after_upgrade == ("0001", {"tasks", "alembic_version"})
+    assert after_upgrade == (head_revision(), {"tasks", "task_tags", "alembic_version"})
     assert indexes == EXPECTED_INDEXES
     assert after_downgrade == (None, set())
     engine.dispose()
@@ -84,7 +85,7 @@ def test_upgrading_twice_changes_nothing(empty_database: str) -> None:
 
     upgrade_database(empty_database)
 
-    assert current_revision(empty_database) == "0001"
+    assert current_revision(empty_database) == head_revision()
 
 
 def test_the_migrated_schema_matches_the_models_with_no_autogenerate_drift(
@@ -120,4 +121,4 @@ def test_migrations_run_from_any_working_directory(
 
     upgrade_database(sqlite_file_url)
 
-    assert current_revision(sqlite_file_url) == "0001"
+    assert current_revision(sqlite_file_url) == head_revision()

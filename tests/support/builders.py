@@ -31,6 +31,10 @@ TASK_FIELDS = (
     "created_at",
     "updated_at",
     "version",
+    "tags",
+    "recurrence",
+    "next_occurrence_id",
+    "remind_at",
 )
 
 
@@ -52,6 +56,9 @@ def make_task(
     completed_at: datetime | None = _DEFAULT,
     version: int = 1,
     task_id: uuid.UUID | None = None,
+    tags: tuple[str, ...] = (),
+    recurrence: str | None = None,
+    remind_at: datetime | None = None,
 ) -> Task:
     """A consistent task: ``completed_at`` follows ``status`` unless given."""
     if completed_at is _DEFAULT:
@@ -68,6 +75,9 @@ def make_task(
         created_at=created_at,
         updated_at=updated_at or created_at,
         version=version,
+        tags=tags,
+        recurrence=recurrence,
+        remind_at=remind_at,
     )
 
 

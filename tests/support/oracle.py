@@ -41,8 +41,26 @@ def matches(task: Task, task_filter: TaskFilter, now: datetime) -> bool:
         f.due_after is None or (task.due_date is not None and task.due_date >= f.due_after),
         f.due_before is None or (task.due_date is not None and task.due_date < f.due_before),
         f.overdue is None or is_overdue(task, now) == f.overdue,
+        f.tags is None or any(tag.casefold() in f.tags for tag in task.tags),
+        f.remind_after is None or (task.remind_at is not None and task.remind_at >= f.remind_after),
+        f.remind_before is None
+        or (task.remind_at is not None and task.remind_at < f.remind_before),
     ]
     return all(checks)
+
+
+def tag_counts(tasks: Iterable[Task]) -> list[tuple[str, int]]:
+    """``GET .../tags``: tags equal but for case are one, spelled as on the latest-updated task."""
+    counts: dict[str, int] = {}
+    latest: dict[str, tuple[datetime, int, str]] = {}
+    for task in tasks:
+        for tag in task.tags:
+            key = tag.casefold()
+            counts[key] = counts.get(key, 0) + 1
+            if key not in latest or (task.updated_at, task.id.int) > latest[key][:2]:
+                latest[key] = (task.updated_at, task.id.int, tag)
+    names = sorted((latest[key][2] for key in counts), key=lambda name: (name.casefold(), name))
+    return [(name, counts[name.casefold()]) for name in names]
 
 
 def _value(task: Task, sort: str) -> object:
@@ -98,4 +116,5 @@ def stats(tasks: Iterable[Task], now: datetime) -> TaskStats:
         overdue=count(lambda t: is_overdue(t, now)),
         by_status={s: count(lambda t, s=s: t.status == s.value) for s in TaskStatus},  # type: ignore[misc]
         by_priority={p: count(lambda t, p=p: t.priority == p.value) for p in TaskPriority},  # type: ignore[misc]
+        by_tag=dict(tag_counts(items)),
     )

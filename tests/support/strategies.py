@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from tests.support.clock import DEFAULT_START
 from todo_core.edits import UNSET, TaskChanges, TaskDraft
-from todo_core.model import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task, TaskPriority, TaskStatus
+from todo_core.model import (
+    DESCRIPTION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    Task,
+    TaskPriority,
+    TaskStatus,
+    clean_tags,
+)
 from todo_core.queries import SortField, TaskFilter
 
 #: Whitespace that ``str.strip()`` removes, ASCII and not.
@@ -25,6 +32,12 @@ SPECIAL_TITLES = (
     "a",
     "x" * TITLE_MAX_LENGTH,
 )
+
+#: Tags as people spell them, some equal but for case (as filter keys: case-folded).
+TAG_SPELLINGS = ("work", "Work", "home", "ÜBER", "über", "straße", "STRASSE", "🏠", "a b")
+TAG_KEYS = tuple(sorted({tag.casefold() for tag in TAG_SPELLINGS}))
+#: A stored task's tags, normalised as the domain stores them.
+tag_lists = st.lists(st.sampled_from(TAG_SPELLINGS), max_size=4).map(clean_tags)
 
 statuses = st.sampled_from(TaskStatus)
 priorities = st.sampled_from(TaskPriority)
@@ -173,6 +186,8 @@ class TaskSpec:
     due_hours: int | None
     created_minutes: int
     updated_minutes: int
+    tags: tuple[str, ...] = ()
+    remind_hours: int | None = None
 
 
 @st.composite
@@ -190,6 +205,8 @@ def task_specs(draw: st.DrawFn, *, max_size: int = 20) -> list[TaskSpec]:
             due_hours=draw(st.none() | st.sampled_from([-48, -1, 0, 1, 48])),
             created_minutes=draw(st.integers(-3, 0)),
             updated_minutes=draw(st.integers(0, 2)),
+            tags=draw(tag_lists),
+            remind_hours=draw(st.none() | st.sampled_from([-48, -1, 0, 1, 48])),
         )
         for rank in ranks
     ]
@@ -214,6 +231,10 @@ def build_tasks(specs: list[TaskSpec], *, user_id: str, now: datetime) -> list[T
                 created_at=created,
                 updated_at=created + timedelta(minutes=spec.updated_minutes),
                 version=1 + spec.updated_minutes,
+                tags=spec.tags,
+                remind_at=None
+                if spec.remind_hours is None
+                else now + timedelta(hours=spec.remind_hours),
             )
         )
     return tasks
@@ -233,4 +254,7 @@ def task_filters(draw: st.DrawFn, *, around: datetime = DEFAULT_START) -> TaskFi
         due_after=draw(bounds),
         due_before=draw(bounds),
         overdue=draw(st.none() | st.booleans()),
+        tags=draw(st.none() | st.frozensets(st.sampled_from(TAG_KEYS), min_size=1, max_size=3)),
+        remind_after=draw(bounds),
+        remind_before=draw(bounds),
     )

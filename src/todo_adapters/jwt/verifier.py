@@ -20,6 +20,7 @@ from todo_adapters.jwt.header import bearer_token
 from todo_adapters.jwt.hmac_secret import HS256, hs256_key
 from todo_adapters.jwt.jwks import JwksCache
 from todo_adapters.jwt.keys import ASYMMETRIC_ALGORITHMS
+from todo_adapters.jwt.rsa_pss import register_ps256
 from todo_core.errors import InvalidToken
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def _signed_claims(token: str, alg: str, key: Key) -> Any:
 
 
 class TokenVerifier:
-    """Verifies HS256 tokens with a shared secret and/or EdDSA/ES256/RS256 via a JWKS.
+    """Verifies HS256 tokens with a shared secret and/or EdDSA/ES256/ES512/RS256/PS256 via a JWKS.
 
     The token's ``alg`` only chooses among the configured modes; the list
     handed to python-jose is always the single algorithm of that mode, with a
@@ -93,6 +94,7 @@ class TokenVerifier:
         self._leeway = float(leeway_seconds)
         self._signed_claims = functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)(_signed_claims)
         register_eddsa()
+        register_ps256()
 
     def verify(self, token: str) -> str:
         """Return the ``sub`` of a valid token.

@@ -47,7 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import KeyedColumnElement, UnaryExpression
 from sqlalchemy.sql.expression import ColumnCollection
 
-from todo_adapters.sql.rows import DESCRIPTION_KEY_LENGTH, tasks_table
+from todo_adapters.sql.rows import DESCRIPTION_KEY_LENGTH, task_tags_table, tasks_table
 from todo_adapters.sql.statements import AnySelect
 from todo_adapters.sql.types import to_utc
 from todo_core.model import TaskPriority, TaskStatus
@@ -64,6 +64,7 @@ SORT_COLUMNS: Final = {
     SortField.PRIORITY: "priority_rank",
     SortField.STATUS: "status_rank",
     SortField.TITLE: "title_key",
+    SortField.REMIND_AT: "remind_at",
 }
 LIKE_ESCAPE: Final = "\\"
 COMPLETED: Final = TaskStatus.COMPLETED.value
@@ -79,6 +80,9 @@ PRIORITIES: Final = "priorities"
 PATTERN: Final = "pattern"
 DUE_AFTER: Final = "due_after"
 DUE_BEFORE: Final = "due_before"
+REMIND_AFTER: Final = "remind_after"
+REMIND_BEFORE: Final = "remind_before"
+TAG_KEYS: Final = "tag_keys"
 AFTER_VALUE: Final = "after_value"
 AFTER_ID: Final = "after_id"
 LIMIT: Final = "limit"
@@ -96,6 +100,10 @@ class Condition(StrEnum):
     DUE_AFTER = "due_after"
     DUE_BEFORE = "due_before"
     HAS_DUE_DATE = "has_due_date"
+    REMIND_AFTER = "remind_after"
+    REMIND_BEFORE = "remind_before"
+    HAS_REMIND_AT = "has_remind_at"
+    TAGS = "tags"
     NOTHING = "nothing"
     OVERDUE = "overdue"
     NOT_OVERDUE = "not_overdue"
@@ -166,9 +174,20 @@ def list_statement(query: TaskQuery) -> BoundStatement | None:
     return BoundStatement(_statement(shape), parameters)
 
 
-def stats_statement(user_id: str, *, now: datetime) -> BoundStatement:
-    """Counts of ``TaskStats`` over one owner's tasks, in one aggregate."""
-    return BoundStatement(_stats_statement(), {USER_ID: user_id, NOW: now})
+def stats_statement(user_id: str, *, now: datetime, dialect: str) -> BoundStatement:
+    """Counts of ``TaskStats`` over one owner's tasks, tag counts included, in one statement."""
+    return BoundStatement(_stats_statement(dialect), {USER_ID: user_id, NOW: now})
+
+
+def tags_statement(user_id: str) -> BoundStatement:
+    """Every tag of one owner's tasks with its count, in ``TaskStats.by_tag`` order."""
+    ranked = _ranked_tags()
+    statement = (
+        select(ranked.c.name, ranked.c.count)
+        .where(ranked.c.recency == 1)
+        .order_by(ranked.c.name_key, ranked.c.name)
+    )
+    return BoundStatement(statement, {USER_ID: user_id})
 
 
 def filter_conditions(
@@ -194,27 +213,47 @@ def filter_conditions(
         conditions.append(Condition.SEARCH)
         parameters[PATTERN] = f"%{escape_like(needle)}%"
     if task_filter.due_after is not None:
-        conditions.append(_due_bound(task_filter.due_after, DUE_AFTER, parameters))
+        conditions.append(_bound(task_filter.due_after, DUE_AFTER, parameters))
     if task_filter.due_before is not None:
-        conditions.append(_due_bound(task_filter.due_before, DUE_BEFORE, parameters))
+        conditions.append(_bound(task_filter.due_before, DUE_BEFORE, parameters))
+    if task_filter.remind_after is not None:
+        conditions.append(_bound(task_filter.remind_after, REMIND_AFTER, parameters))
+    if task_filter.remind_before is not None:
+        conditions.append(_bound(task_filter.remind_before, REMIND_BEFORE, parameters))
+    if task_filter.tags is not None:
+        keys = sorted(key for key in task_filter.tags if storable(key))
+        if not keys:
+            return None  # no stored tag can match
+        conditions.append(Condition.TAGS)
+        parameters[TAG_KEYS] = keys
     if task_filter.overdue is not None:
         conditions.append(Condition.OVERDUE if task_filter.overdue else Condition.NOT_OVERDUE)
     return tuple(conditions)
 
 
-def _due_bound(moment: datetime, name: str, parameters: Parameters) -> Condition:
-    """``due_date >= moment`` (``DUE_AFTER``) or ``due_date < moment``, for any aware moment.
+#: name of the bound -> (its condition, the condition when every stored moment passes it).
+_BOUNDS: Final = {
+    DUE_AFTER: (Condition.DUE_AFTER, Condition.HAS_DUE_DATE),
+    DUE_BEFORE: (Condition.DUE_BEFORE, Condition.HAS_DUE_DATE),
+    REMIND_AFTER: (Condition.REMIND_AFTER, Condition.HAS_REMIND_AT),
+    REMIND_BEFORE: (Condition.REMIND_BEFORE, Condition.HAS_REMIND_AT),
+}
+
+
+def _bound(moment: datetime, name: str, parameters: Parameters) -> Condition:
+    """``column >= moment`` (an ``*_after`` bound) or ``column < moment``, for any aware moment.
 
     A moment outside years 1-9999 in UTC cannot be bound, but it is before (or
-    after) every storable due date, which decides the comparison outright.
+    after) every storable moment, which decides the comparison outright.
     """
-    after = name == DUE_AFTER
+    condition, every_present = _BOUNDS[name]
+    after = name.endswith("_after")
     try:
         parameters[name] = to_utc(moment)
     except OverflowError:
         before_all = moment.year == 1
-        return Condition.HAS_DUE_DATE if before_all == after else Condition.NOTHING
-    return Condition.DUE_AFTER if after else Condition.DUE_BEFORE
+        return every_present if before_all == after else Condition.NOTHING
+    return condition
 
 
 def after_kind(query: TaskQuery, position: Position, parameters: Parameters) -> After:
@@ -278,6 +317,14 @@ def _condition_sql(condition: Condition) -> ColumnElement[bool]:
         Condition.DUE_AFTER: lambda: c.due_date >= bindparam(DUE_AFTER, type_=c.due_date.type),
         Condition.DUE_BEFORE: lambda: c.due_date < bindparam(DUE_BEFORE, type_=c.due_date.type),
         Condition.HAS_DUE_DATE: lambda: c.due_date.is_not(None),
+        Condition.REMIND_AFTER: lambda: (
+            c.remind_at >= bindparam(REMIND_AFTER, type_=c.remind_at.type)
+        ),
+        Condition.REMIND_BEFORE: lambda: (
+            c.remind_at < bindparam(REMIND_BEFORE, type_=c.remind_at.type)
+        ),
+        Condition.HAS_REMIND_AT: lambda: c.remind_at.is_not(None),
+        Condition.TAGS: _tagged,
         Condition.NOTHING: false,
         Condition.OVERDUE: lambda: and_(c.due_date < now, c.status != COMPLETED),
         Condition.NOT_OVERDUE: lambda: or_(
@@ -285,6 +332,16 @@ def _condition_sql(condition: Condition) -> ColumnElement[bool]:
         ),
     }
     return builders[condition]()
+
+
+def _tagged() -> ColumnElement[bool]:
+    """The task carries one of the tags: its id among those the tag index lists."""
+    tags = task_tags_table().c
+    tagged = select(tags.task_id).where(
+        tags.user_id == bindparam(USER_ID),
+        tags.name_key.in_(bindparam(TAG_KEYS, expanding=True)),
+    )
+    return tasks_table().c.id.in_(tagged)
 
 
 def _after_sql(shape: Shape) -> ColumnElement[bool]:
@@ -351,8 +408,43 @@ def _statement(shape: Shape) -> AnySelect:
     )
 
 
+def _ranked_tags() -> Any:
+    """One owner's tag rows with the count per tag and each row's recency within its tag.
+
+    The spelling of a tag is that of its most recent use: the row whose task
+    was updated last (ties: the greater task id), as ``queries.tag_counts``.
+    """
+    tags, tasks = task_tags_table().c, tasks_table().c
+    return (
+        select(
+            tags.name,
+            tags.name_key,
+            func.count().over(partition_by=tags.name_key).label("count"),
+            func.row_number()
+            .over(partition_by=tags.name_key, order_by=(tasks.updated_at.desc(), tasks.id.desc()))
+            .label("recency"),
+        )
+        .select_from(task_tags_table().join(tasks_table(), tasks.id == tags.task_id))
+        .where(tags.user_id == bindparam(USER_ID))
+        .subquery("ranked")
+    )
+
+
+#: The JSON object aggregate of each backend: {tag: count}.
+_JSON_OBJECT_AGGREGATE: Final = {"postgresql": "json_object_agg", "sqlite": "json_group_object"}
+
+
 @cache
-def _stats_statement() -> AnySelect:
+def _stats_statement(dialect: str) -> AnySelect:
+    ranked = _ranked_tags()
+    aggregate = getattr(func, _JSON_OBJECT_AGGREGATE[dialect])
+    by_tag = (
+        select(aggregate(ranked.c.name, ranked.c.count))
+        .where(ranked.c.recency == 1)
+        .correlate(None)
+        .scalar_subquery()
+        .label("by_tag")
+    )
     c = tasks_table().c
     now = bindparam(NOW, type_=c.due_date.type)
     overdue = and_(c.due_date < now, c.status != COMPLETED)
@@ -365,4 +457,5 @@ def _stats_statement() -> AnySelect:
         func.count().filter(c.priority == priority.value).label(priority.value)
         for priority in TaskPriority
     ]
+    counts.append(by_tag)
     return select(*counts).where(c.user_id == bindparam(USER_ID))

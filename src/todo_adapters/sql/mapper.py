@@ -8,12 +8,12 @@ write and read on the hot paths) and a ``TaskRow`` instance. Derived columns
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from todo_adapters.sql.rows import TaskRow
-from todo_core.model import Task, TaskPriority, TaskStatus, text_key
+from todo_core.model import Task, TaskPriority, TaskStatus, tag_key, text_key
 
 #: Every column name, in table order.
 COLUMNS: tuple[str, ...] = tuple(TaskRow.model_fields)
@@ -40,14 +40,32 @@ def values_from_task(task: Task) -> dict[str, Any]:
         "created_at": task.created_at,
         "updated_at": task.updated_at,
         "version": task.version,
+        "tags": list(task.tags),
+        "recurrence": task.recurrence,
+        "next_occurrence_id": task.next_occurrence_id,
+        "remind_at": task.remind_at,
     }
+
+
+def tag_values(tasks: Sequence[Task]) -> list[dict[str, Any]]:
+    """The ``task_tags`` rows of ``tasks``: one per tag, case-folded for matching."""
+    return [
+        {
+            "task_id": task.id,
+            "user_id": task.user_id,
+            "name": tag,
+            "name_key": tag_key(tag),
+            "position": position,
+        }
+        for task in tasks
+        for position, tag in enumerate(task.tags)
+    ]
 
 
 def task_from_values(values: Mapping[Any, Any]) -> Task:
     """The task a row's column values describe (derived columns are ignored)."""
-    task_id = values["id"]
     return Task(
-        id=task_id if isinstance(task_id, uuid.UUID) else uuid.UUID(str(task_id)),
+        id=_required_task_id(values["id"]),
         user_id=str(values["user_id"]),
         title=str(values["title"]),
         description=values["description"],
@@ -58,7 +76,19 @@ def task_from_values(values: Mapping[Any, Any]) -> Task:
         created_at=_required_moment(values["created_at"]),
         updated_at=_required_moment(values["updated_at"]),
         version=int(values["version"]),
+        tags=tuple(str(tag) for tag in values["tags"] or ()),
+        recurrence=values["recurrence"],
+        next_occurrence_id=_task_id(values["next_occurrence_id"]),
+        remind_at=_moment(values["remind_at"]),
     )
+
+
+def _task_id(value: object) -> uuid.UUID | None:
+    return None if value is None else _required_task_id(value)
+
+
+def _required_task_id(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _moment(value: object) -> datetime | None:

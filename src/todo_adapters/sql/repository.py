@@ -17,13 +17,15 @@ from typing import Any, Protocol
 from sqlalchemy import CursorResult, Executable
 
 from todo_adapters.sql.listing import storable
-from todo_adapters.sql.mapper import task_from_values, values_from_task
+from todo_adapters.sql.mapper import tag_values, task_from_values, values_from_task
 from todo_adapters.sql.statements import (
     MUTABLE_COLUMNS,
     NEW_PREFIX,
     delete_statement,
+    delete_tags_statement,
     get_statement,
     insert_statement,
+    insert_tags_statement,
     match_parameters,
     update_statement,
 )
@@ -59,6 +61,10 @@ def _one_row_or_conflict(result: CursorResult[Any]) -> None:
         raise VersionConflict()
 
 
+def _any_result(_result: CursorResult[Any]) -> None:
+    """A write whose row count says nothing (the rows of a task's tags)."""
+
+
 def _inserted(task_ids: Sequence[uuid.UUID]) -> Check:
     """Every id went in (``ON CONFLICT DO NOTHING`` skips a duplicate instead of failing)."""
 
@@ -79,10 +85,13 @@ class SqlTaskRepository:
 
     def __init__(self, runner: StatementRunner) -> None:
         self._runner = runner
+        # Tags as read, so that a save rewrites the tag rows only when they changed.
+        self._read_tags: dict[uuid.UUID, tuple[str, ...]] = {}
 
     def add(self, task: Task) -> None:
         statement = insert_statement(self._runner.dialect_name, returning_ids=False)
         self._runner.write(statement, values_from_task(task), check=_inserted([task.id]))
+        self._add_tags([task])
 
     def add_many(self, tasks: Sequence[Task]) -> None:
         if not tasks:
@@ -94,6 +103,7 @@ class SqlTaskRepository:
             check=_inserted([task.id for task in tasks]),
             alone=False,
         )
+        self._add_tags(tasks)
 
     def get(self, user_id: str, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
         if not storable(user_id):
@@ -104,13 +114,27 @@ class SqlTaskRepository:
             lock=for_update,
         )
         row = result.mappings().one_or_none()
-        return task_from_values(row) if row is not None else None
+        if row is None:
+            return None
+        task = task_from_values(row)
+        self._read_tags[task.id] = task.tags
+        return task
 
     def save(self, task: Task, *, previous_version: int) -> None:
         values = values_from_task(task)
         parameters = match_parameters(task.user_id, task.id, previous_version)
         parameters.update({NEW_PREFIX + name: values[name] for name in MUTABLE_COLUMNS})
         self._runner.write(update_statement(), parameters, check=_one_row_or_conflict)
+        if self._read_tags.get(task.id) != task.tags:
+            match = match_parameters(task.user_id, task.id)
+            self._runner.write(delete_tags_statement(), match, check=_any_result)
+            self._add_tags([task])
+            self._read_tags[task.id] = task.tags
+
+    def _add_tags(self, tasks: Sequence[Task]) -> None:
+        rows = tag_values(tasks)
+        if rows:
+            self._runner.write(insert_tags_statement(), rows, check=_any_result, alone=False)
 
     def remove(self, task: Task) -> None:
         parameters = match_parameters(task.user_id, task.id, task.version)

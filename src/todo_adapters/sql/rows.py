@@ -20,8 +20,10 @@ from datetime import datetime
 from typing import Final
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -29,6 +31,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
@@ -36,16 +39,19 @@ from sqlmodel import Field, SQLModel
 from todo_adapters.sql.types import UtcDateTime, sort_key_string
 from todo_core.model import (
     DESCRIPTION_MAX_LENGTH,
+    TAG_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     USER_ID_MAX_LENGTH,
     TaskPriority,
     TaskStatus,
 )
+from todo_core.recurrence import MAX_RULE_LENGTH
 
 #: ``str.casefold`` turns one code point into at most three.
 CASEFOLD_GROWTH: Final = 3
 TITLE_KEY_LENGTH: Final = TITLE_MAX_LENGTH * CASEFOLD_GROWTH
 DESCRIPTION_KEY_LENGTH: Final = DESCRIPTION_MAX_LENGTH * CASEFOLD_GROWTH
+TAG_KEY_LENGTH: Final = TAG_MAX_LENGTH * CASEFOLD_GROWTH
 STATUS_LENGTH: Final = max(len(status.value) for status in TaskStatus)
 PRIORITY_LENGTH: Final = max(len(priority.value) for priority in TaskPriority)
 
@@ -105,6 +111,8 @@ class TaskRow(_Row, table=True):
         Index("ix_tasks_user_title", "user_id", "title_key", "id"),
         # Status filters (the commonest) under the default sort, and counts by status.
         Index("ix_tasks_user_status_created", "user_id", "status", "created_at", "id"),
+        # Reminders: the remind_at sort, and the remind_after/remind_before range.
+        Index("ix_tasks_user_remind", "user_id", "remind_at", "id"),
     )
 
     id: uuid.UUID = Field(sa_column=Column(Uuid(), primary_key=True))
@@ -128,8 +136,45 @@ class TaskRow(_Row, table=True):
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     version: int = Field(sa_column=Column(Integer(), nullable=False))
+    # The tags as the task spells them, in order (read back with the row); the
+    # task_tags table indexes them for filtering and counting.
+    tags: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON(), nullable=False, server_default=text("'[]'")),
+    )
+    recurrence: str | None = Field(
+        default=None, sa_column=Column(String(MAX_RULE_LENGTH), nullable=True)
+    )
+    next_occurrence_id: uuid.UUID | None = Field(
+        default=None, sa_column=Column(Uuid(), nullable=True)
+    )
+    remind_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+
+
+class TaskTagRow(_Row, table=True):
+    """One tag of one task, case-folded for matching: "tasks of user U with tag T" is a range."""
+
+    __tablename__ = "task_tags"
+    __table_args__ = (Index("ix_task_tags_user_key", "user_id", "name_key", "task_id"),)
+
+    task_id: uuid.UUID = Field(
+        sa_column=Column(
+            Uuid(), ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    name_key: str = Field(
+        sa_column=Column(sort_key_string(TAG_KEY_LENGTH), primary_key=True, nullable=False)
+    )
+    user_id: str = Field(sa_column=Column(String(USER_ID_MAX_LENGTH), nullable=False))
+    name: str = Field(sa_column=Column(String(TAG_MAX_LENGTH), nullable=False))
+    position: int = Field(sa_column=Column(SmallInteger(), nullable=False))
 
 
 def tasks_table() -> Table:
     """The Core table behind ``TaskRow`` (statements on the hot paths use it)."""
     return metadata.tables[TaskRow.__tablename__]
+
+
+def task_tags_table() -> Table:
+    """The Core table behind ``TaskTagRow``."""
+    return metadata.tables[TaskTagRow.__tablename__]

@@ -10,11 +10,11 @@ import uuid
 from functools import cache
 from typing import Any, Final, TypeAlias
 
-from sqlalchemy import Delete, Insert, Select, Update, bindparam, delete, select, update
+from sqlalchemy import Delete, Insert, Select, Update, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from todo_adapters.sql.mapper import COLUMNS, IMMUTABLE_COLUMNS
-from todo_adapters.sql.rows import tasks_table
+from todo_adapters.sql.rows import task_tags_table, tasks_table
 
 #: A SELECT of any columns.
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
@@ -93,3 +93,18 @@ def match_parameters(
     if version is not None:
         parameters[MATCH_VERSION] = version
     return parameters
+
+
+@cache
+def insert_tags_statement() -> Insert:
+    """Add ``task_tags`` rows (run with a list of ``mapper.tag_values``)."""
+    return insert(task_tags_table())
+
+
+@cache
+def delete_tags_statement() -> Delete:
+    """Drop every tag row of one owner's task, before its new tags go in."""
+    table = task_tags_table()
+    return delete(table).where(
+        table.c.task_id == bindparam(MATCH_ID), table.c.user_id == bindparam(MATCH_USER_ID)
+    )

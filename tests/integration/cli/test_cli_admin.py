@@ -114,7 +114,8 @@ def test_start_up_retries_an_unreachable_postgres_then_gives_up_with_the_reason(
         preflight(container, report=retries.append, wait_seconds=2.0, sleep=lambda _: None)
 
     assert retries
-    assert "not reachable yet; retrying" in retries[0]
+    assert "not reachable yet (OperationalError: " in retries[0]
+    assert "; retrying in" in retries[0]
 
 
 def test_the_development_env_file_is_written_once_with_a_fresh_secret(tmp_path: Path) -> None:

@@ -181,3 +181,100 @@ def test_an_unknown_task_id_is_not_found(todo: Todo, user: str) -> None:
     result = todo("tasks", "rm", str(uuid.uuid4()), "--user", user)
 
     assert result.exit_code == 1
+
+
+def test_tags_a_rule_and_a_reminder_are_given_when_adding_and_listed_by_tag(
+    todo: Todo, user: str
+) -> None:
+    task = add(
+        todo,
+        user,
+        "Weekly review",
+        "--tag",
+        "Work",
+        "--tag",
+        "review",
+        "--due",
+        "2026-12-04T16:00Z",
+        "--repeat",
+        "FREQ=WEEKLY;BYDAY=FR",
+        "--remind-at",
+        "2026-12-04T15:00Z",
+    )
+    add(todo, user, "Groceries", "--tag", "home")
+
+    by_tag = listed(todo, user, "--tag", "WORK")
+    tags = todo("tasks", "tags", "--user", user, "--json")
+    table = todo("tasks", "list", "--user", user)
+
+    assert (task["tags"], task["recurrence"]) == (["Work", "review"], "FREQ=WEEKLY;BYDAY=FR")
+    assert task["remind_at"] == "2026-12-04T15:00:00.000000Z"
+    assert [found["title"] for found in by_tag] == ["Weekly review"]
+    assert json.loads(tags.stdout) == [
+        {"name": "home", "count": 1},
+        {"name": "review", "count": 1},
+        {"name": "Work", "count": 1},
+    ]
+    assert "Work," in table.stdout
+    assert "review" in table.stdout
+
+
+def test_done_on_a_recurring_task_names_the_next_occurrence(todo: Todo, user: str) -> None:
+    task_id = str(add(todo, user, "Daily", "--due", "2026-12-04", "--repeat", "FREQ=DAILY")["id"])
+
+    done = todo("tasks", "done", task_id, "--user", user, "--json")
+
+    following = json.loads(done.stdout)["next_occurrence_id"]
+    assert done.exit_code == 0
+    assert f"next occurrence: {following}" in done.stderr
+    assert len(listed(todo, user)) == 2
+
+
+def test_update_replaces_or_clears_tags_and_stops_a_repetition(todo: Todo, user: str) -> None:
+    task_id = str(
+        add(todo, user, "t", "--tag", "a", "--due", "2026-12-04", "--repeat", "FREQ=DAILY")["id"]
+    )
+
+    replaced = todo("tasks", "update", task_id, "--user", user, "--tag", "b", "--json")
+    cleared = todo(
+        "tasks", "update", task_id, "--user", user, "--clear-tags", "--repeat", "", "--json"
+    )
+
+    assert json.loads(replaced.stdout)["tags"] == ["b"]
+    assert (json.loads(cleared.stdout)["tags"], json.loads(cleared.stdout)["recurrence"]) == (
+        [],
+        None,
+    )
+
+
+def test_export_and_import_carry_tags_rules_and_reminders_through_csv(
+    todo: Todo, user: str, tmp_path: Path
+) -> None:
+    add(
+        todo,
+        user,
+        "Carried",
+        "--tag",
+        "x",
+        "--tag",
+        "y",
+        "--due",
+        "2026-12-04",
+        "--repeat",
+        "FREQ=MONTHLY;BYMONTHDAY=-1",
+        "--remind-at",
+        "2026-12-03",
+    )
+    exported = todo("tasks", "export", "--user", user, "--format", "csv")
+    path = tmp_path / "tasks.csv"
+    path.write_text(exported.stdout, encoding="utf-8")
+    other = f"{user}-copy"
+
+    imported = todo("tasks", "import", str(path), "--user", other)
+
+    [row] = list(csv.DictReader(exported.stdout.splitlines()))
+    [copy] = listed(todo, other)
+    assert row["tags"] == "x;y"
+    assert imported.exit_code == 0, imported.output
+    assert (copy["tags"], copy["recurrence"]) == (["x", "y"], "FREQ=MONTHLY;BYMONTHDAY=-1")
+    assert copy["remind_at"] == "2026-12-03T00:00:00.000000Z"

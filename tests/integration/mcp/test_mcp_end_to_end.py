@@ -71,6 +71,7 @@ def check_every_tool(seen: dict[str, Any], user: str) -> None:
         "completed": 1,
         "overdue": 0,
         "by_priority": {"low": 0, "medium": 1, "high": 1},
+        "by_tag": {},
     }
     assert seen["deleted"] == {"id": call["id"], "deleted": True}
     assert seen["gone"] == "Task not found"

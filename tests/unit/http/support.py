@@ -17,6 +17,7 @@ with warnings.catch_warnings():
 from todo_adapters.jwt import mint_hs256_token
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from todo_adapters.settings import Settings, load_settings
+from todo_adapters.sql.schema import DatabaseCheck, DatabaseStatus
 from todo_bootstrap.container import Container
 from todo_http.app import create_app
 from todo_http.settings import HttpSettings, load_http_settings
@@ -58,11 +59,11 @@ def memory_container(
     settings: Settings | None = None,
     clock: Callable[[], Any] | None = None,
 ) -> Container:
-    """A container whose use cases run over ``store``; the database probe answers yes."""
+    """A container whose use cases run over ``store``; the database probe answers ok."""
     container = Container()
     container.settings.override(providers.Object(settings or make_settings()))
     container.unit_of_work.override(providers.Factory(InMemoryUnitOfWork, store))
-    container.database_reachable.override(providers.Object(True))
+    container.database_check.override(providers.Object(DatabaseCheck(DatabaseStatus.OK)))
     if clock is not None:
         container.clock.override(providers.Object(clock))
     return container

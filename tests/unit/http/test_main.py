@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
 from tests.unit.http.support import SECRET
+from todo_adapters.sql import downgrade_database, upgrade_database
+from todo_adapters.sql.migrations import head_revision
 from todo_bootstrap import __main__ as entry
 from todo_bootstrap.serve import serving_app
 
 
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def migrated_url(tmp_path: Path) -> str:
+    """A SQLite file at the schema this version needs."""
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch, migrated_url: str) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
     def fake_run(app: str, **options: Any) -> None:
@@ -22,7 +33,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     monkeypatch.chdir("/")
-    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("DATABASE_URL", migrated_url)
     monkeypatch.setenv("LOG_LEVEL", "INFO")
     return calls
 
@@ -69,6 +80,41 @@ def test_it_refuses_to_start_with_a_bad_configuration_and_says_why_on_one_line(
     assert status == 2
     assert served == []
     assert capsys.readouterr().err.strip().count("\n") == 0
+
+
+def test_it_refuses_an_unmigrated_database_in_one_line_and_serves_nothing(
+    served: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'never-migrated.db'}")
+
+    status = entry.main([])
+
+    assert status == 2
+    assert served == []
+    assert capsys.readouterr().err == (
+        f"error: database schema is at none, this version needs {head_revision()}: "
+        "run 'todo db upgrade'\n"
+    )
+
+
+def test_it_refuses_a_database_migrated_down_to_base(
+    served: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    migrated_url: str,
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    downgrade_database(migrated_url, "base")
+
+    status = entry.main([])
+
+    assert status == 2
+    assert served == []
+    assert f"schema is at none, this version needs {head_revision()}" in capsys.readouterr().err
 
 
 def test_it_refuses_a_bad_port(

@@ -62,6 +62,13 @@ def test_the_bearer_scheme_is_declared_for_the_docs_authorize_button(
     }
 
 
+def test_the_bearer_scheme_names_every_accepted_algorithm(document: dict[str, Any]) -> None:
+    description = document["components"]["securitySchemes"]["bearer"]["description"]
+
+    for alg in ("HS256", "EdDSA", "ES256", "ES512", "RS256", "PS256"):
+        assert alg in description
+
+
 def test_every_api_operation_requires_the_bearer_token_and_health_does_not(
     document: dict[str, Any],
 ) -> None:
@@ -147,6 +154,10 @@ def test_the_task_schema_lists_every_field_as_required(document: dict[str, Any])
         "created_at",
         "updated_at",
         "version",
+        "tags",
+        "recurrence",
+        "next_occurrence_id",
+        "remind_at",
     }
 
 
@@ -163,6 +174,9 @@ def test_the_listing_declares_its_parameters_and_headers(document: dict[str, Any
         "q",
         "due_after",
         "due_before",
+        "tag",
+        "remind_after",
+        "remind_before",
         "overdue",
         "sort",
         "sort_by",

@@ -21,6 +21,7 @@ from tests.unit.http.support import (
 )
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from todo_adapters.settings import Settings, SettingsError, load_settings
+from todo_adapters.sql import upgrade_database
 from todo_bootstrap import container as container_module
 from todo_bootstrap.container import Container
 from todo_core.edits import TaskDraft
@@ -100,6 +101,41 @@ def test_a_jwks_url_alone_is_enough(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings(_env_file=None).jwt_secret is None
 
 
+def test_settings_load_without_any_token_setting_for_commands_that_verify_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app:pw@db.example.com/neondb")
+
+    settings = load_settings(_env_file=None)
+
+    assert settings.database_url == "postgresql://app:pw@db.example.com/neondb"
+    assert (settings.jwt_secret, settings.jwks_url) == (None, None)
+
+
+def test_the_token_verifier_demands_a_secret_or_a_jwks_url_in_one_line() -> None:
+    container = Container()
+    container.settings.override(providers.Callable(load_settings, _env_file=None))
+
+    with pytest.raises(SettingsError) as raised:
+        container.token_verifier()
+
+    assert raised.value.problems == (
+        "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens",
+    )
+
+
+def test_the_database_and_the_use_cases_are_built_without_any_token_setting() -> None:
+    container = Container()
+    container.settings.override(
+        providers.Callable(load_settings, _env_file=None, database_url="sqlite://")
+    )
+    upgrade_database(container.engine())
+
+    task = container.task_service().create(actor="alice", draft=TaskDraft(title="t"))
+
+    assert container.task_service().get(actor="alice", task_id=task.id).title == "t"
+
+
 def test_cors_origins_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JWT_SECRET", SECRET)
     monkeypatch.setenv("CORS_ORIGINS", " https://a.example , https://b.example/,")
@@ -120,7 +156,6 @@ def test_an_empty_variable_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> N
 @pytest.mark.parametrize(
     ("environment", "problem"),
     [
-        ({}, "JWT_SECRET (or BETTER_AUTH_SECRET) or JWKS_URL must be set to verify tokens"),
         (
             {"JWT_SECRET": "short"},
             "JWT_SECRET (or BETTER_AUTH_SECRET): must be at least 32 bytes, got 5",

@@ -10,6 +10,8 @@ from dependency_injector import providers
 from tests.support.clock import FakeClock
 from tests.unit.http.support import TestClient, bearer, memory_container, serve
 from todo_adapters.memory import InMemoryStore
+from todo_adapters.sql import upgrade_database
+from todo_adapters.sql.schema import DatabaseCheck, DatabaseStatus
 
 ALICE = bearer("alice")
 
@@ -35,6 +37,7 @@ def test_stats_count_every_task_of_the_user_whatever_the_filters(
         "completed": 1,
         "overdue": 1,
         "by_priority": {"low": 1, "medium": 2, "high": 1},
+        "by_tag": {},
     }
 
 
@@ -57,7 +60,8 @@ def test_ready_answers_ok_when_the_database_answers(client: TestClient) -> None:
 @pytest.fixture
 def unready_client() -> Iterator[TestClient]:
     container = memory_container(InMemoryStore())
-    container.database_reachable.override(providers.Object(False))
+    unreachable = DatabaseCheck(DatabaseStatus.UNREACHABLE, cause="OperationalError: refused")
+    container.database_check.override(providers.Object(unreachable))
     with serve(container) as client:
         yield client
 
@@ -72,7 +76,8 @@ def test_ready_answers_503_when_the_database_does_not(unready_client: TestClient
 
 def test_ready_really_asks_the_configured_database() -> None:
     container = memory_container(InMemoryStore())
-    container.database_reachable.reset_override()
+    container.database_check.reset_override()
+    upgrade_database(container.engine())
 
     with serve(container) as client:
         response = client.get("/health/ready")

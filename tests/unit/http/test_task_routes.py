@@ -300,4 +300,5 @@ def test_stats_is_a_route_of_its_own_not_a_task_id(client: TestClient, tasks_url
         "completed": 1,
         "overdue": 0,
         "by_priority": {"low": 1, "medium": 1, "high": 1},
+        "by_tag": {},
     }

@@ -20,10 +20,17 @@ from jose import jws, jwt
 from jose.backends.base import Key
 from jose.backends.cryptography_backend import CryptographyECKey, CryptographyRSAKey
 
-from todo_adapters.jwt import Ed25519Key, register_eddsa
+from todo_adapters.jwt import Ed25519Key, RsaPssKey, register_eddsa, register_ps256
 
 SECRET = "0123456789abcdef0123456789abcdef"  # exactly 32 bytes
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+#: Every JWKS algorithm the verifier accepts (Better Auth's jwt plugin offers them all).
+JWKS_ALGORITHMS = ("EdDSA", "ES256", "ES512", "RS256", "PS256")
+#: EC curve of each ECDSA algorithm: (cryptography curve, JWK name, coordinate bytes).
+EC_CURVES: dict[str, tuple[ec.EllipticCurve, str, int]] = {
+    "ES256": (ec.SECP256R1(), "P-256", 32),
+    "ES512": (ec.SECP521R1(), "P-521", 66),
+}
 
 
 def b64url(raw: bytes) -> str:
@@ -48,8 +55,10 @@ class SigningKey:
         """The private key as a python-jose key, for signing."""
         if self.alg == "EdDSA":
             return Ed25519Key(self.private, "EdDSA")
-        if self.alg == "ES256":
-            return CryptographyECKey(self.private, "ES256")
+        if self.alg in EC_CURVES:
+            return CryptographyECKey(self.private, self.alg)
+        if self.alg == "PS256":
+            return RsaPssKey(self.private, "PS256")
         return CryptographyRSAKey(self.private, "RS256")
 
     def public_jwk(self) -> dict[str, Any]:
@@ -60,11 +69,12 @@ class SigningKey:
             body: dict[str, Any] = {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw)}
         elif isinstance(public, ec.EllipticCurvePublicKey):
             numbers = public.public_numbers()
+            _, crv, size = EC_CURVES[self.alg]
             body = {
                 "kty": "EC",
-                "crv": "P-256",
-                "x": _uint(numbers.x, 32),
-                "y": _uint(numbers.y, 32),
+                "crv": crv,
+                "x": _uint(numbers.x, size),
+                "y": _uint(numbers.y, size),
             }
         else:
             assert isinstance(public, rsa.RSAPublicKey)
@@ -99,8 +109,8 @@ def generate_key(alg: str, kid: str) -> SigningKey:
     private: PrivateKey
     if alg == "EdDSA":
         private = ed25519.Ed25519PrivateKey.generate()
-    elif alg == "ES256":
-        private = ec.generate_private_key(ec.SECP256R1())
+    elif alg in EC_CURVES:
+        private = ec.generate_private_key(EC_CURVES[alg][0])
     else:
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return SigningKey(kid=kid, alg=alg, private=private)
@@ -251,8 +261,9 @@ class _JwksHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="session", autouse=True)
 def _eddsa_registered() -> None:
-    """Tests sign EdDSA tokens with python-jose before any verifier exists."""
+    """Tests sign EdDSA and PS256 tokens with python-jose before any verifier exists."""
     register_eddsa()
+    register_ps256()
 
 
 @pytest.fixture(scope="session")
@@ -270,15 +281,33 @@ def rsa_key() -> SigningKey:
     return generate_key("RS256", "rsa-1")
 
 
-@pytest.fixture(params=["EdDSA", "ES256", "RS256"])
-def any_key(
-    request: pytest.FixtureRequest,
+@pytest.fixture(scope="session")
+def p521_key() -> SigningKey:
+    return generate_key("ES512", "ec-521")
+
+
+@pytest.fixture(scope="session")
+def pss_key() -> SigningKey:
+    return generate_key("PS256", "pss-1")
+
+
+@pytest.fixture(scope="session")
+def every_key(
     ed25519_key: SigningKey,
     p256_key: SigningKey,
+    p521_key: SigningKey,
     rsa_key: SigningKey,
-) -> SigningKey:
+    pss_key: SigningKey,
+) -> dict[str, SigningKey]:
+    """One key per JWKS algorithm, by algorithm."""
+    keys = (ed25519_key, p256_key, p521_key, rsa_key, pss_key)
+    return {key.alg: key for key in keys}
+
+
+@pytest.fixture(params=JWKS_ALGORITHMS)
+def any_key(request: pytest.FixtureRequest, every_key: dict[str, SigningKey]) -> SigningKey:
     """Each JWKS algorithm in turn."""
-    return {"EdDSA": ed25519_key, "ES256": p256_key, "RS256": rsa_key}[request.param]
+    return every_key[request.param]
 
 
 @pytest.fixture
@@ -298,14 +327,11 @@ def make_server() -> Iterator[Callable[[], JwksServer]]:
 
 @pytest.fixture
 def jwks_server(
-    make_server: Callable[[], JwksServer],
-    ed25519_key: SigningKey,
-    p256_key: SigningKey,
-    rsa_key: SigningKey,
+    make_server: Callable[[], JwksServer], every_key: dict[str, SigningKey]
 ) -> JwksServer:
     """A JWKS server publishing one key of each supported kind."""
     server = make_server()
-    server.serve(ed25519_key, p256_key, rsa_key)
+    server.serve(*every_key.values())
     return server
 
 
@@ -351,11 +377,9 @@ def new_key() -> Callable[[str, str], SigningKey]:
 
 
 @pytest.fixture(scope="session")
-def shared_jwks_server(
-    ed25519_key: SigningKey, p256_key: SigningKey, rsa_key: SigningKey
-) -> Iterator[JwksServer]:
+def shared_jwks_server(every_key: dict[str, SigningKey]) -> Iterator[JwksServer]:
     """One JWKS server for the whole session, for property tests (never switched)."""
     server = JwksServer()
-    server.serve(ed25519_key, p256_key, rsa_key)
+    server.serve(*every_key.values())
     yield server
     server.stop()

@@ -92,14 +92,17 @@ def test_constructing_a_verifier_registers_eddsa_with_jose_idempotently(secret: 
 
 
 def test_importing_the_package_registers_nothing_with_jose() -> None:
-    probe = "import todo_adapters.jwt\nfrom jose import jwk\nprint(jwk.get_key('EdDSA'))\n"
+    probe = (
+        "import todo_adapters.jwt\nfrom jose import jwk\n"
+        "print(jwk.get_key('EdDSA'), jwk.get_key('PS256'))\n"
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
 
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env
     )
 
-    assert result.stdout.strip() == "None"
+    assert result.stdout.strip() == "None None"
 
 
 def test_minting_with_a_short_secret_is_refused() -> None:

@@ -1,4 +1,4 @@
-"""Public keys from a JWKS over real HTTP: EdDSA, ES256, RS256, rotation and outages."""
+"""Public keys from a JWKS over real HTTP: every algorithm, rotation and outages."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def verifier(jwks_server: Any, clock: Any) -> TokenVerifier:
     return TokenVerifier(jwks_url=jwks_server.url, monotonic=clock)
 
 
-# --- the three algorithms ---------------------------------------------------------------
+# --- the algorithms ---------------------------------------------------------------------
 
 
 def test_a_token_signed_by_a_published_key_is_accepted(
@@ -502,14 +502,16 @@ def test_unsupported_or_malformed_keys_are_skipped_and_the_rest_work(
     assert jwks_server.fetches == 1
 
 
+@pytest.mark.parametrize("alg", ["EdDSA", "ES256", "ES512", "RS256"])
 def test_a_key_published_without_alg_or_use_is_inferred_from_its_type(
-    jwks_server: Any, any_key: Any, make_claims: Claims
+    jwks_server: Any, every_key: dict[str, Any], make_claims: Claims, alg: str
 ) -> None:
-    bare = {k: v for k, v in any_key.public_jwk().items() if k not in ("alg", "use")}
+    key = every_key[alg]
+    bare = {k: v for k, v in key.public_jwk().items() if k not in ("alg", "use")}
     jwks_server.serve_document({"keys": [bare]})
     verifier = TokenVerifier(jwks_url=jwks_server.url)
 
-    assert verifier.verify(any_key.sign(make_claims())) == "user-1"
+    assert verifier.verify(key.sign(make_claims())) == "user-1"
 
 
 def _weak_rsa_key() -> tuple[dict[str, Any], Callable[[dict[str, Any]], str]]:

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.unit.http.support import SECRET
-from todo_adapters.settings import SettingsError, load_settings, load_storage_settings
+from todo_adapters.settings import load_settings
 from todo_bootstrap import cli as todo_command
 from todo_bootstrap.logs import quiet_sdk_level
 from todo_bootstrap.serve import served_logging, serving_app
@@ -54,15 +54,6 @@ def test_todo_mcp_refuses_an_empty_user_id(run_todo: CliRunner) -> None:
 
     assert code == 1
     assert "error: user_id: User id must be 1-255 characters" in output
-
-
-def test_the_storage_settings_need_no_token_configuration() -> None:
-    with pytest.raises(SettingsError):
-        load_settings(_env_file=None, database_url="sqlite://", jwt_secret=None, jwks_url=None)
-
-    settings = load_storage_settings(_env_file=None, database_url="sqlite:///x.db", db_pool_size=3)
-
-    assert (settings.database_url, settings.db_pool_size) == ("sqlite:///x.db", 3)
 
 
 def test_the_served_app_answers_mcp_beside_the_api(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -241,6 +241,7 @@ def test_task_stats_counts_by_status_and_priority_and_overdue(
         "completed": 1,
         "overdue": 1,
         "by_priority": {"low": 1, "medium": 1, "high": 1},
+        "by_tag": {},
     }
 
 
