@@ -12,23 +12,26 @@ from typing import Any, ClassVar, Final
 from mcp.server.fastmcp.utilities.func_metadata import ArgModelBase
 from pydantic import ConfigDict, Field
 
-from todo_core.model import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+from todo_core.model import DESCRIPTION_MAX_LENGTH, MAX_TAGS, TAG_MAX_LENGTH, TITLE_MAX_LENGTH
 from todo_core.queries import DEFAULT_LIMIT, MAX_LIMIT
 from todo_mcp.fields import (
     TIMESTAMP_HELP,
     Cursor,
     Description,
-    DueDate,
     Flag,
     Limit,
+    Moment,
     Offset,
     Order,
     Priority,
     PriorityFilter,
+    Recurrence,
     Search,
     Sort,
     Status,
     StatusFilter,
+    TagFilter,
+    Tags,
     TaskId,
     TimestampFilter,
     Title,
@@ -36,7 +39,7 @@ from todo_mcp.fields import (
 )
 
 #: Fields where ``null`` (or ``""`` for a date) means "clear it" rather than "not given".
-CLEARABLE: Final = frozenset({"description", "due_date"})
+CLEARABLE: Final = frozenset({"description", "due_date", "tags", "recurrence", "remind_at"})
 
 _USER_ID: Final = (
     "Leave it out: the tools act for the signed-in user. If given, it must be that user's id "
@@ -51,6 +54,20 @@ _DESCRIPTION: Final = (
     f"Details, at most {DESCRIPTION_MAX_LENGTH} characters; line breaks and tabs allowed."
 )
 _DUE_DATE: Final = f"When the task is due. {TIMESTAMP_HELP}"
+_TAGS: Final = (
+    f"Labels such as `work` or `home`: each 1-{TAG_MAX_LENGTH} characters once trimmed, no "
+    f"comma, no control characters; at most {MAX_TAGS}; the same tag in another case counts "
+    "once (the first spelling wins)."
+)
+_RECURRENCE: Final = (
+    "Makes the task repeat: an RFC 5545 RRULE without `RRULE:`, its parts in this order: "
+    "FREQ (DAILY, WEEKLY, MONTHLY, YEARLY), INTERVAL (1-999), BYDAY (MO..SU, comma-separated; "
+    "with MONTHLY an ordinal may lead: 1MO, -1FR), BYMONTHDAY (1-31 or -1), BYMONTH (1-12), "
+    "then COUNT (1-1000) or UNTIL (20261231 or 20261231T235959Z, not before the due date). "
+    "`FREQ=WEEKLY;BYDAY=FR` is every Friday. Needs a `due_date`. Completing the task creates "
+    "its next occurrence."
+)
+_REMIND_AT: Final = f"When to remind the user, any moment. {TIMESTAMP_HELP}"
 
 
 class Arguments(ArgModelBase):
@@ -73,12 +90,25 @@ class Arguments(ArgModelBase):
 
 
 class AddTask(Arguments):
-    """``add_task``: the fields of a new task."""
+    """``add_task``: the fields of a new task; a recurring one needs a due date."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"recurrence": {"type": "string"}}, "required": ["recurrence"]},
+            "then": {
+                "required": ["due_date"],
+                "properties": {"due_date": {"type": "string", "minLength": 1}},
+            },
+        }
+    )
 
     title: Title = Field(description=_TITLE)
     description: Description = Field(default=None, description=f"{_DESCRIPTION} Optional.")
     priority: Priority = Field(default=None, description="`low`, `medium` (the default) or `high`.")
-    due_date: DueDate = Field(default=None, description=f"{_DUE_DATE} Optional.")
+    due_date: Moment = Field(default=None, description=f"{_DUE_DATE} Optional.")
+    tags: Tags = Field(default=None, description=f"{_TAGS} Optional.")
+    recurrence: Recurrence = Field(default=None, description=f"{_RECURRENCE} Optional.")
+    remind_at: Moment = Field(default=None, description=f"{_REMIND_AT} Optional.")
 
     def draft_fields(self) -> dict[str, Any]:
         """The ``TaskDraft`` keyword arguments: what was sent, defaults for the rest."""
@@ -106,9 +136,16 @@ class UpdateTask(OneTask):
         ),
     )
     priority: Priority = Field(default=None, description="`low`, `medium` or `high`.")
-    due_date: DueDate = Field(
+    due_date: Moment = Field(
         default=None, description=f'A new due date. {TIMESTAMP_HELP} `null` or `""` clears it.'
     )
+    tags: Tags = Field(
+        default=None, description=f"The new tags, replacing the old. {_TAGS} `null` or `[]` clears."
+    )
+    recurrence: Recurrence = Field(
+        default=None, description=f"{_RECURRENCE} `null` stops the repetition."
+    )
+    remind_at: Moment = Field(default=None, description=f'{_REMIND_AT} `null` or `""` clears it.')
     completed: Flag = Field(
         default=None,
         description=(
@@ -169,6 +206,10 @@ class ListTasks(Arguments):
     completed: Flag = Field(
         default=None, description="`true`: only completed tasks; `false`: only the others."
     )
+    tag: TagFilter = Field(
+        default=None,
+        description="Only tasks carrying this tag, or any of these tags (any case).",
+    )
     search: Search = Field(
         default=None,
         description="Only tasks whose title or description contains this text (any case).",
@@ -187,18 +228,30 @@ class ListTasks(Arguments):
         default=None,
         description="`true`: only tasks due before now and not completed; `false`: the others.",
     )
+    remind_after: TimestampFilter = Field(
+        default=None,
+        description=f"Only tasks whose reminder is at or after this moment (tasks without one "
+        f"are left out). {TIMESTAMP_HELP}",
+    )
+    remind_before: TimestampFilter = Field(
+        default=None,
+        description=f"Only tasks whose reminder is before this moment (tasks without one are "
+        f"left out). {TIMESTAMP_HELP}",
+    )
     sort: Sort = Field(
         default=None,
         description=(
-            "Sort by `created_at` (the default), `updated_at`, `due_date`, `priority`, `status` "
-            "or `title`; a leading `-` sorts descending. Tasks without a due date come last."
+            "Sort by `created_at` (the default), `updated_at`, `due_date`, `priority`, `status`, "
+            "`title` or `remind_at`; a leading `-` sorts descending. Tasks without a due date "
+            "(or reminder) come last."
         ),
     )
     order: Order = Field(
         default=None,
         description=(
             "`asc` or `desc`. By default newest and most urgent first (`created_at`, "
-            "`updated_at`, `priority`), soonest first for `due_date`, A-Z for `title`."
+            "`updated_at`, `priority`), soonest first for `due_date` and `remind_at`, "
+            "A-Z for `title`."
         ),
     )
     limit: Limit = Field(
@@ -226,4 +279,4 @@ class ListTasks(Arguments):
 
 
 class NoArguments(Arguments):
-    """A tool that takes nothing but the optional ``user_id`` (``task_stats``)."""
+    """A tool that takes nothing but the optional ``user_id`` (``task_stats``, ``list_tags``)."""

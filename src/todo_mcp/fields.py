@@ -2,10 +2,14 @@
 
 What a schema allows, its validator takes; what the validator or the core's
 field rules refuse, the schema does not allow. A model that follows the
-published schemas therefore never meets an argument error. Two refusals stay
-beyond a schema: what only the stored data decides (a task that does not
-exist, a cursor from another listing, a user id that is not the caller's),
-and the calendar (``2026-02-30`` has the shape of a date; the tool refuses it).
+published schemas therefore never meets an argument error. Where the core
+reads more than a schema can say, the validator holds to the schema: a
+recurrence rule in its canonical order (the HTTP API also reads the parts in
+any order), at most 20 tags sent (the core would drop case-insensitive
+repeats first). Two refusals stay beyond a schema: what only the stored data
+decides (a task that does not exist, a cursor from another listing, a user
+id that is not the caller's, an ``UNTIL`` before the due date), and the
+calendar (``2026-02-30`` has the shape of a date; the tool refuses it).
 
 Every type is a ``PlainValidator`` (no coercion: ``"5"`` is not a number,
 ``1`` is not ``true``) with its schema given whole by ``WithJsonSchema``, so
@@ -27,10 +31,18 @@ from pydantic import PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from todo_core.errors import InvalidInput
-from todo_core.model import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, TaskPriority, TaskStatus
+from todo_core.model import (
+    DESCRIPTION_MAX_LENGTH,
+    MAX_TAGS,
+    TAG_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    TaskPriority,
+    TaskStatus,
+)
 from todo_core.queries import MAX_LIMIT, SortField
 from todo_core.timestamps import parse_timestamp
 from todo_presentation.listing import ALL, MAX_OFFSET
+from todo_presentation.patterns import RECURRENCE_PATTERN
 
 T = TypeVar("T")
 E = TypeVar("E", bound=StrEnum)
@@ -50,7 +62,13 @@ TITLE_PATTERN: Final = (
     f"^[{WHITESPACE}]*[^{CONTROL}{WHITESPACE}]"
     f"(?:[^{CONTROL}]{{0,{TITLE_MAX_LENGTH - 2}}}[^{CONTROL}{WHITESPACE}])?[{WHITESPACE}]*$"
 )
+#: A tag as ``clean_tags`` takes each: as a title, but 1-50 characters and no comma.
+TAG_PATTERN: Final = (
+    f"^[{WHITESPACE}]*[^{CONTROL}{WHITESPACE},]"
+    f"(?:[^{CONTROL},]{{0,{TAG_MAX_LENGTH - 2}}}[^{CONTROL}{WHITESPACE},])?[{WHITESPACE}]*$"
+)
 NO_NUL_PATTERN: Final = "^[^\\x00]*$"
+_RECURRENCE: Final = re.compile(RECURRENCE_PATTERN)
 
 _YEAR: Final = "(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)"  # 0001-9999
 _DATE: Final = f"{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
@@ -156,6 +174,44 @@ def one_or_many(words: Iterable[str]) -> Callable[[object], list[str]]:
     return check
 
 
+def no_nul(value: object) -> str:
+    """A JSON string without NUL characters."""
+    checked = text(value)
+    if "\x00" in checked:
+        raise _refuse("string_pattern_mismatch", "Input should not contain NUL characters")
+    return checked
+
+
+def many(check: Callable[[object], T], *, most: int | None = None) -> Callable[[object], list[T]]:
+    """An array of items each passing ``check``, at most ``most`` of them."""
+
+    def checked(value: object) -> list[T]:
+        if not isinstance(value, list):
+            raise _refuse("list_type", "Input should be an array")
+        if most is not None and len(value) > most:
+            raise _refuse("too_long", f"Input should have at most {most} items")
+        return [check(item) for item in value]
+
+    return checked
+
+
+def one_or_many_texts(value: object) -> list[str]:
+    """A string without NUL, or an array of them (the listing's ``tag``)."""
+    return many(no_nul)(value) if isinstance(value, list) else [no_nul(value)]
+
+
+def recurrence(value: object) -> str:
+    """A recurrence rule in the canonical order of its parts (``RECURRENCE_PATTERN``)."""
+    rule = text(value)
+    if not _RECURRENCE.fullmatch(rule):
+        raise _refuse(
+            "recurrence",
+            "Input should be a rule like FREQ=WEEKLY;BYDAY=FR, its parts in the order FREQ, "
+            "INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, then COUNT or UNTIL",
+        )
+    return rule
+
+
 def task_id(value: object) -> uuid.UUID:
     """A UUID in its hyphenated form, any letter case."""
     if not isinstance(value, str) or not _UUID.fullmatch(value):
@@ -209,10 +265,28 @@ Status = Annotated[
     PlainValidator(or_none(member(TaskStatus))),
     WithJsonSchema(nullable(enum_schema(values(TaskStatus)))),
 ]
-DueDate = Annotated[
+Moment = Annotated[
     datetime | None,
     PlainValidator(or_none(timestamp_or_clear)),
     WithJsonSchema(nullable({"type": "string", "pattern": TIMESTAMP_OR_EMPTY_PATTERN})),
+]
+Tags = Annotated[
+    list[str] | None,
+    PlainValidator(or_none(many(text, most=MAX_TAGS))),
+    WithJsonSchema(
+        nullable(
+            {
+                "type": "array",
+                "items": {"type": "string", "pattern": TAG_PATTERN},
+                "maxItems": MAX_TAGS,
+            }
+        )
+    ),
+]
+Recurrence = Annotated[
+    str | None,
+    PlainValidator(or_none(recurrence)),
+    WithJsonSchema(nullable({"type": "string", "pattern": RECURRENCE_PATTERN})),
 ]
 Flag = Annotated[
     bool | None, PlainValidator(or_none(flag)), WithJsonSchema(nullable({"type": "boolean"}))
@@ -248,6 +322,19 @@ PriorityFilter = Annotated[
             "anyOf": [
                 enum_schema([*values(TaskPriority), ALL]),
                 {"type": "array", "items": enum_schema([*values(TaskPriority), ALL])},
+                NULL,
+            ]
+        }
+    ),
+]
+TagFilter = Annotated[
+    list[str] | None,
+    PlainValidator(or_none(one_or_many_texts)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": NO_NUL_PATTERN},
+                {"type": "array", "items": {"type": "string", "pattern": NO_NUL_PATTERN}},
                 NULL,
             ]
         }

@@ -15,12 +15,14 @@ from mcp.types import CallToolResult, TextContent
 
 from todo_core.model import (
     DESCRIPTION_MAX_LENGTH,
+    MAX_TAGS,
     TITLE_MAX_LENGTH,
     USER_ID_MAX_LENGTH,
     TaskPriority,
     TaskStatus,
 )
 from todo_mcp.fields import NULL, UUID_PATTERN, Schema, enum_schema, nullable, values
+from todo_presentation.patterns import RECURRENCE_PATTERN
 
 Document = dict[str, Any]
 
@@ -46,6 +48,10 @@ TASK_PROPERTIES: Final[dict[str, Schema]] = {
     "created_at": TIMESTAMP_OUTPUT,
     "updated_at": TIMESTAMP_OUTPUT,
     "version": {"type": "integer", "minimum": 1},
+    "tags": {"type": "array", "items": {"type": "string"}, "maxItems": MAX_TAGS},
+    "recurrence": nullable({"type": "string", "pattern": RECURRENCE_PATTERN}),
+    "next_occurrence_id": nullable({"type": "string", "format": "uuid", "pattern": UUID_PATTERN}),
+    "remind_at": nullable(TIMESTAMP_OUTPUT),
 }
 
 
@@ -83,8 +89,21 @@ STATS: Final = _object(
         **dict.fromkeys(values(TaskStatus), COUNT),
         "overdue": {**COUNT, "description": "Due before now and not completed."},
         "by_priority": _object(dict.fromkeys(values(TaskPriority), COUNT), "Tasks per priority."),
+        "by_tag": {
+            "type": "object",
+            "additionalProperties": COUNT,
+            "description": "Tasks per tag, spelled as its most recent use.",
+        },
     },
     "Counts over all of the user's tasks.",
+)
+TAG_COUNT: Final = _object(
+    {"name": {"type": "string", "minLength": 1}, "count": {"type": "integer", "minimum": 1}},
+    "A tag, spelled as its most recent use, and how many tasks carry it.",
+)
+TAGS: Final = _object(
+    {"tags": {"type": "array", "items": TAG_COUNT}},
+    "Every tag on the user's tasks, sorted by name in any case.",
 )
 
 

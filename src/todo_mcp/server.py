@@ -44,9 +44,10 @@ SERVER_NAME: Final = "todo-core"
 INTERNAL_ERROR: Final = "Internal server error"
 INSTRUCTIONS: Final = (
     "Tools to manage the signed-in user's tasks: add_task, list_tasks (filters, sort, paging), "
-    "get_task, update_task, complete_task, delete_task, task_stats. A task is referred to by its "
-    "`id` (`task_id` in arguments); find it with list_tasks (e.g. `search`). Dates are ISO 8601: "
-    "`2026-12-01` or `2026-12-01T17:00:00Z`, in UTC unless an offset is given."
+    "get_task, update_task, complete_task, delete_task, task_stats, list_tags. A task is referred "
+    "to by its `id` (`task_id` in arguments); find it with list_tasks (e.g. `search`, `tag`). "
+    "Dates are ISO 8601: `2026-12-01` or `2026-12-01T17:00:00Z`, in UTC unless an offset is "
+    "given. A repeating task carries an RRULE in `recurrence` (`FREQ=WEEKLY;BYDAY=FR`)."
 )
 
 #: Who acts for a tool call, from its MCP context (``None`` outside a request).

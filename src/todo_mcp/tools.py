@@ -4,8 +4,6 @@ Each handler is synchronous, as the use cases are; the server runs it in a
 worker thread (``todo_mcp.server``). A docstring is the tool's description,
 the one text a model reads to choose a tool: it says what the tool does and
 what it returns.
-
-``list_tags`` arrives with the tags (section 7): the core has no tag use case yet.
 """
 
 from __future__ import annotations
@@ -28,8 +26,8 @@ from todo_mcp.arguments import (
     UpdateTask,
 )
 from todo_mcp.fields import Schema
-from todo_mcp.results import DELETED, STATS, TASK, TASK_PAGE, Document
-from todo_presentation.documents import stats_document, task_document
+from todo_mcp.results import DELETED, STATS, TAGS, TASK, TASK_PAGE, Document
+from todo_presentation.documents import stats_document, tags_document, task_document
 from todo_presentation.listing import parse_listing
 
 A = TypeVar("A", bound=Arguments)
@@ -92,7 +90,8 @@ def tool(
 
 @tool(AddTask, title="Add a task", output=TASK)
 def add_task(args: AddTask, caller: Caller) -> Document:
-    """Create a task for the user and return it (status `pending`). Only `title` is required."""
+    """Create a task for the user and return it (status `pending`). Only `title` is required;
+    `recurrence` makes it repeat (it then needs a `due_date`)."""
     draft = TaskDraft(**args.draft_fields())
     return task_document(caller.service.create(actor=caller.actor, owner=args.user_id, draft=draft))
 
@@ -127,7 +126,8 @@ def update_task(args: UpdateTask, caller: Caller) -> Document:
 
 @tool(CompleteTask, title="Complete a task", output=TASK, idempotent=True)
 def complete_task(args: CompleteTask, caller: Caller) -> Document:
-    """Mark a task completed (or, with `completed: false`, reopen it) and return it."""
+    """Mark a task completed (or, with `completed: false`, reopen it) and return it. Completing
+    a recurring task creates its next occurrence, named by `next_occurrence_id`."""
     completed = True if args.completed is None else args.completed
     written = caller.service.set_completed(
         actor=caller.actor, owner=args.user_id, task_id=args.task_id, completed=completed
@@ -144,5 +144,12 @@ def delete_task(args: OneTask, caller: Caller) -> Document:
 
 @tool(NoArguments, title="Count tasks", output=STATS, read_only=True)
 def task_stats(args: NoArguments, caller: Caller) -> Document:
-    """Count the user's tasks: in all, per status, per priority, and how many are overdue."""
+    """Count the user's tasks: in all, per status, per priority, per tag, and how many are
+    overdue."""
     return stats_document(caller.service.stats(actor=caller.actor, owner=args.user_id))
+
+
+@tool(NoArguments, title="List tags", output=TAGS, read_only=True)
+def list_tags(args: NoArguments, caller: Caller) -> Document:
+    """List every tag on the user's tasks with how many tasks carry it, by name."""
+    return {"tags": tags_document(caller.service.tags(actor=caller.actor, owner=args.user_id))}

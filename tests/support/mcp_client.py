@@ -22,7 +22,7 @@ from mcp.server.fastmcp import FastMCP
 from mcp.shared.memory import create_connected_server_and_client_session
 from mcp.types import CallToolResult, TextContent
 
-#: The tools every transport lists (``list_tags`` arrives with the tags of section 7).
+#: The tools every transport lists.
 TOOL_NAMES = (
     "add_task",
     "list_tasks",
@@ -31,6 +31,7 @@ TOOL_NAMES = (
     "complete_task",
     "delete_task",
     "task_stats",
+    "list_tags",
 )
 
 

@@ -27,7 +27,7 @@ async def drive_every_tool(tools: Tools) -> dict[str, Any]:
     """Create, list with filters, get, update, complete, count, delete: what each returned."""
     listed = (await tools.session.list_tools()).tools
     report = await tools.ok(
-        "add_task", title="Write the report", due_date="2020-01-01", priority="high"
+        "add_task", title="Write the report", due_date="2020-01-01", priority="high", tags=["Work"]
     )
     call = await tools.ok("add_task", title="Call the bank", description="about the loan")
     seen: dict[str, Any] = {
@@ -36,6 +36,8 @@ async def drive_every_tool(tools: Tools) -> dict[str, Any]:
         "high": await tools.ok("list_tasks", priority="high"),
         "overdue": await tools.ok("list_tasks", overdue=True, status=["pending", "in_progress"]),
         "search": await tools.ok("list_tasks", search="LOAN", sort="title", limit=1),
+        "tagged": await tools.ok("list_tasks", tag="work"),
+        "tags": await tools.ok("list_tags"),
         "got": await tools.ok("get_task", task_id=call["id"]),
         "updated": await tools.ok(
             "update_task", task_id=call["id"], status="in_progress", description=None
@@ -61,6 +63,8 @@ def check_every_tool(seen: dict[str, Any], user: str) -> None:
     assert [task["id"] for task in seen["high"]["tasks"]] == [report["id"]]
     assert [task["id"] for task in seen["overdue"]["tasks"]] == [report["id"]]
     assert [task["id"] for task in seen["search"]["tasks"]] == [call["id"]]
+    assert [task["id"] for task in seen["tagged"]["tasks"]] == [report["id"]]
+    assert seen["tags"] == {"tags": [{"name": "Work", "count": 1}]}
     assert seen["got"] == call
     assert (seen["updated"]["status"], seen["updated"]["description"]) == ("in_progress", None)
     assert seen["completed"]["completed"] is True
@@ -71,7 +75,7 @@ def check_every_tool(seen: dict[str, Any], user: str) -> None:
         "completed": 1,
         "overdue": 0,
         "by_priority": {"low": 0, "medium": 1, "high": 1},
-        "by_tag": {},
+        "by_tag": {"Work": 1},
     }
     assert seen["deleted"] == {"id": call["id"], "deleted": True}
     assert seen["gone"] == "Task not found"

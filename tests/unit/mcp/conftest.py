@@ -10,6 +10,7 @@ from mcp.server.fastmcp import FastMCP
 
 from tests.support.clock import FakeClock
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from todo_adapters.recurrence import DateutilOccurrences
 from todo_core.services import TaskService
 from todo_mcp.server import acting_as, build_server
 
@@ -23,7 +24,11 @@ def store() -> InMemoryStore:
 
 @pytest.fixture
 def service(store: InMemoryStore, fake_clock: FakeClock) -> TaskService:
-    return TaskService(uow_factory=lambda: InMemoryUnitOfWork(store), clock=fake_clock)
+    return TaskService(
+        uow_factory=lambda: InMemoryUnitOfWork(store),
+        clock=fake_clock,
+        occurrences=DateutilOccurrences(),
+    )
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import anyio
@@ -23,11 +24,14 @@ from tests.support.mcp_client import memory_tools
 from tests.unit.mcp.conftest import ServerFor
 from todo_core.edits import TaskDraft
 from todo_core.errors import InvalidInput
-from todo_core.model import clean_title
+from todo_core.model import clean_tags, clean_title
+from todo_core.recurrence import clean_recurrence
 from todo_core.services import ListRequest, TaskService
 from todo_core.timestamps import parse_timestamp
-from todo_mcp.fields import TIMESTAMP_OR_EMPTY_PATTERN, TITLE_PATTERN, WHITESPACE
+from todo_mcp.fields import TAG_PATTERN, TIMESTAMP_OR_EMPTY_PATTERN, TITLE_PATTERN, WHITESPACE
+from todo_presentation.patterns import RECURRENCE_PATTERN
 
+DUE: Final = datetime(2026, 12, 1, tzinfo=UTC)
 TASK: Final = "<a task of alice's>"
 TASK_HEX: Final = "<the same, 32 hex digits>"
 CURSOR: Final = "<a cursor of alice's default listing>"
@@ -100,7 +104,82 @@ CASES: Final[list[tuple[str, dict[str, Any], bool]]] = [
     ("add_task", {"title": "x", "user_id": "alice"}, True),
     ("add_task", {"title": "x", "user_id": None}, True),
     ("add_task", {"title": "x", "user_id": 5}, False),
+    ("add_task", {"title": "x", "tags": ["work", "home"]}, True),
+    ("add_task", {"title": "x", "tags": []}, True),
+    ("add_task", {"title": "x", "tags": None}, True),
+    ("add_task", {"title": "x", "tags": ["\tpadded\n", "Work", "work"]}, True),
+    ("add_task", {"title": "x", "tags": ["x" * 50, " " + "y" * 50 + " "]}, True),
+    ("add_task", {"title": "x", "tags": [f"t{n}" for n in range(20)]}, True),
+    ("add_task", {"title": "x", "tags": [f"t{n}" for n in range(21)]}, False),
+    ("add_task", {"title": "x", "tags": ["x" * 51]}, False),
+    ("add_task", {"title": "x", "tags": ["a,b"]}, False),
+    ("add_task", {"title": "x", "tags": [""]}, False),
+    ("add_task", {"title": "x", "tags": ["  "]}, False),
+    ("add_task", {"title": "x", "tags": ["a\tb"]}, False),
+    ("add_task", {"title": "x", "tags": "work"}, False),
+    ("add_task", {"title": "x", "tags": [5]}, False),
+    (
+        "add_task",
+        {"title": "x", "due_date": "2026-12-04", "recurrence": "FREQ=WEEKLY;BYDAY=FR"},
+        True,
+    ),
+    (
+        "add_task",
+        {"title": "x", "due_date": "2026-12-01", "recurrence": "FREQ=MONTHLY;BYDAY=-1FR;COUNT=6"},
+        True,
+    ),
+    (
+        "add_task",
+        {"title": "x", "due_date": "2026-12-01", "recurrence": "FREQ=DAILY;UNTIL=20261231"},
+        True,
+    ),
+    (
+        "add_task",
+        {
+            "title": "x",
+            "due_date": "2026-12-01",
+            "recurrence": (
+                "FREQ=YEARLY;INTERVAL=2;BYMONTHDAY=1,-1;BYMONTH=1,12;UNTIL=20301231T235959Z"
+            ),
+        },
+        True,
+    ),
+    ("add_task", {"title": "x", "recurrence": None}, True),
+    ("add_task", {"title": "x", "recurrence": "FREQ=DAILY"}, False),
+    ("add_task", {"title": "x", "due_date": "", "recurrence": "FREQ=DAILY"}, False),
+    ("add_task", {"title": "x", "due_date": None, "recurrence": "FREQ=DAILY"}, False),
+    (
+        "add_task",
+        {"title": "x", "due_date": "2026-12-01", "recurrence": "BYDAY=FR;FREQ=WEEKLY"},
+        False,
+    ),
+    ("add_task", {"title": "x", "due_date": "2026-12-01", "recurrence": "freq=weekly"}, False),
+    ("add_task", {"title": "x", "due_date": "2026-12-01", "recurrence": "FREQ=HOURLY"}, False),
+    (
+        "add_task",
+        {"title": "x", "due_date": "2026-12-01", "recurrence": "FREQ=WEEKLY;BYDAY=1FR"},
+        False,
+    ),
+    (
+        "add_task",
+        {"title": "x", "due_date": "2026-12-01", "recurrence": "FREQ=DAILY;COUNT=2;UNTIL=20261231"},
+        False,
+    ),
+    ("add_task", {"title": "x", "due_date": "2026-12-01", "recurrence": "RRULE:FREQ=DAILY"}, False),
+    ("add_task", {"title": "x", "remind_at": "2026-12-01T09:00:00Z"}, True),
+    ("add_task", {"title": "x", "remind_at": ""}, True),
+    ("add_task", {"title": "x", "remind_at": "soon"}, False),
     ("list_tasks", {}, True),
+    ("list_tasks", {"tag": "work"}, True),
+    ("list_tasks", {"tag": ["work", "Home"]}, True),
+    ("list_tasks", {"tag": "work,home"}, True),
+    ("list_tasks", {"tag": ""}, True),
+    ("list_tasks", {"tag": "a\x00"}, False),
+    ("list_tasks", {"tag": [5]}, False),
+    ("list_tasks", {"remind_after": "2026-01-01", "remind_before": "2026-02-01T00:00Z"}, True),
+    ("list_tasks", {"remind_after": "later"}, False),
+    ("list_tasks", {"sort": "remind_at"}, True),
+    ("list_tasks", {"sort": "-remind_at"}, True),
     ("list_tasks", {"status": "pending"}, True),
     ("list_tasks", {"status": ["pending", "completed"]}, True),
     ("list_tasks", {"status": "all"}, True),
@@ -179,6 +258,11 @@ CASES: Final[list[tuple[str, dict[str, Any], bool]]] = [
     ("update_task", {"task_id": TASK, "description": "x" * 2001}, False),
     *[("update_task", {"task_id": TASK, "due_date": w}, False) for w in REFUSED_TIMESTAMPS],
     ("update_task", {"title": "x"}, False),
+    ("update_task", {"task_id": TASK, "tags": ["a"], "recurrence": "FREQ=DAILY"}, True),
+    ("update_task", {"task_id": TASK, "tags": None, "recurrence": None, "remind_at": None}, True),
+    ("update_task", {"task_id": TASK, "tags": [], "remind_at": ""}, True),
+    ("update_task", {"task_id": TASK, "tags": ["a,b"]}, False),
+    ("update_task", {"task_id": TASK, "recurrence": "FREQ=SOMETIMES"}, False),
     ("complete_task", {"task_id": TASK}, True),
     ("complete_task", {"task_id": TASK, "completed": True}, True),
     ("complete_task", {"task_id": TASK, "completed": False}, True),
@@ -190,6 +274,9 @@ CASES: Final[list[tuple[str, dict[str, Any], bool]]] = [
     ("task_stats", {}, True),
     ("task_stats", {"user_id": "alice"}, True),
     ("task_stats", {"user_id": 7}, False),
+    ("list_tags", {}, True),
+    ("list_tags", {"user_id": "alice"}, True),
+    ("list_tags", {"user_id": ["alice"]}, False),
 ]
 
 
@@ -212,7 +299,7 @@ def test_the_input_schema_and_the_tool_agree_on_what_is_accepted(
     accepted: bool,
 ) -> None:
     for title in ("first", "second"):
-        task = service.create(actor="alice", draft=TaskDraft(title=title))
+        task = service.create(actor="alice", draft=TaskDraft(title=title, due_date=DUE))
     cursor = service.list(actor="alice", request=ListRequest(limit=1)).next_cursor
     assert cursor is not None
     filled = {name: _fill(value, str(task.id), cursor) for name, value in arguments.items()}
@@ -230,18 +317,36 @@ def test_the_input_schema_and_the_tool_agree_on_what_is_accepted(
 
 
 _EDGE_CHARACTERS: Final = st.sampled_from(
-    ["a", "é", " ", "\t", "\n", "\x00", "\x1f", "\x7f", "\x85", "\xa0", "\u2003", "\u3000", "👩"]
+    [
+        "a",
+        "é",
+        ",",
+        " ",
+        "\t",
+        "\n",
+        "\x00",
+        "\x1f",
+        "\x7f",
+        "\x85",
+        "\xa0",
+        "\u2003",
+        "\u3000",
+        "👩",
+    ]
 )
 _TEXT: Final = st.text(
     alphabet=_EDGE_CHARACTERS | st.characters(exclude_categories=("Cs",)), max_size=8
 )
 
 
-@st.composite
-def title_like(draw: st.DrawFn) -> str:
-    """Text around the title rules: padding, a body near 255 characters, odd characters."""
-    body = draw(st.sampled_from(["", "x" * 253, "x" * 254, "x" * 255])) + draw(_TEXT)
-    return draw(_TEXT) + body + draw(_TEXT)
+def padded(limit: int) -> st.SearchStrategy[str]:
+    """Text around a length limit: padding, a body near ``limit`` characters, odd characters."""
+    bodies = st.sampled_from(["", "x" * (limit - 2), "x" * (limit - 1), "x" * limit])
+    return st.tuples(_TEXT, bodies, _TEXT, _TEXT).map("".join)
+
+
+def title_like() -> st.SearchStrategy[str]:
+    return padded(255)
 
 
 def _title_accepted(value: str) -> bool:
@@ -260,6 +365,37 @@ def test_the_title_pattern_takes_exactly_the_titles_the_core_takes(title: str) -
 
     assert matched == _title_accepted(title)
     assert jsonschema_rs.is_valid({"type": "string", "pattern": TITLE_PATTERN}, title) == matched
+
+
+def _tag_accepted(value: str) -> bool:
+    try:
+        clean_tags([value])
+    except InvalidInput:
+        return False
+    return True
+
+
+@given(padded(50))
+@example(" a,b ")
+def test_the_tag_pattern_takes_exactly_the_tags_the_core_takes(tag: str) -> None:
+    matched = re.fullmatch(TAG_PATTERN, tag) is not None
+
+    assert matched == _tag_accepted(tag)
+    assert jsonschema_rs.is_valid({"type": "string", "pattern": TAG_PATTERN}, tag) == matched
+
+
+@given(st.from_regex(RECURRENCE_PATTERN, fullmatch=True))
+@example("FREQ=MONTHLY;INTERVAL=999;BYDAY=-5SU,+1MO;BYMONTHDAY=-1;BYMONTH=2;COUNT=1000")
+def test_every_rule_the_recurrence_pattern_allows_the_core_takes_unchanged(rule: str) -> None:
+    until = re.search(r"UNTIL=([0-9]{8})", rule)
+    if until is not None:
+        try:
+            date(int(until[1][:4]), int(until[1][4:6]), int(until[1][6:]))
+        except ValueError:
+            return  # a calendar question (20260231), as for the timestamps
+
+    assert clean_recurrence(rule) is not None
+    assert jsonschema_rs.is_valid({"type": "string", "pattern": RECURRENCE_PATTERN}, rule)
 
 
 def test_the_whitespace_class_is_what_str_strip_removes() -> None:

@@ -257,6 +257,7 @@ def test_a_user_id_naming_someone_else_is_refused_by_every_tool(server_for: Serv
             "complete_task": {"task_id": task_id},
             "delete_task": {"task_id": task_id},
             "task_stats": {},
+            "list_tags": {},
         }
         refusals = {
             name: await tools.refused(name, user_id="bob", **arguments)
@@ -428,3 +429,122 @@ def test_overdue_follows_the_clock_of_the_use_cases(
         return before, after
 
     assert drive(server_for, scenario) == (0, 1)
+
+
+def test_tags_recurrence_and_reminders_are_set_on_add_and_changed_or_cleared_on_update(
+    server_for: ServerFor,
+) -> None:
+    async def scenario(tools: Tools) -> list[dict[str, Any]]:
+        added = await tools.ok(
+            "add_task",
+            title="Weekly review",
+            due_date="2026-03-20T16:00:00Z",
+            tags=["Work", " planning ", "work"],
+            recurrence="FREQ=WEEKLY;BYDAY=FR",
+            remind_at="2026-03-20T15:30:00+00:00",
+        )
+        retagged = await tools.ok("update_task", task_id=added["id"], tags=["home"], title=None)
+        cleared = await tools.ok(
+            "update_task", task_id=added["id"], tags=None, recurrence=None, remind_at=""
+        )
+        return [added, retagged, cleared]
+
+    added, retagged, cleared = drive(server_for, scenario)
+
+    assert added["tags"] == ["Work", "planning"]
+    assert added["recurrence"] == "FREQ=WEEKLY;BYDAY=FR"
+    assert added["remind_at"] == "2026-03-20T15:30:00.000000Z"
+    assert (retagged["tags"], retagged["recurrence"]) == (["home"], "FREQ=WEEKLY;BYDAY=FR")
+    assert (cleared["tags"], cleared["recurrence"], cleared["remind_at"]) == ([], None, None)
+    assert cleared["due_date"] == added["due_date"]
+
+
+def test_completing_a_recurring_task_creates_its_next_occurrence_once(
+    server_for: ServerFor,
+) -> None:
+    async def scenario(tools: Tools) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        task = await tools.ok(
+            "add_task", title="Review", due_date="2026-03-20T16:00Z", recurrence="FREQ=WEEKLY"
+        )
+        done = await tools.ok("complete_task", task_id=task["id"])
+        following = await tools.ok("get_task", task_id=done["next_occurrence_id"])
+        await tools.ok("complete_task", task_id=task["id"], completed=False)
+        again = await tools.ok("complete_task", task_id=task["id"])
+        return done, following, again
+
+    done, following, again = drive(server_for, scenario)
+
+    assert done["completed"] is True
+    assert (following["status"], following["due_date"]) == (
+        "pending",
+        "2026-03-27T16:00:00.000000Z",
+    )
+    assert following["recurrence"] == "FREQ=WEEKLY"
+    assert again["next_occurrence_id"] == done["next_occurrence_id"]
+
+
+def test_list_tasks_filters_by_tag_and_reminder_and_list_tags_counts_them(
+    server_for: ServerFor, fake_clock: FakeClock
+) -> None:
+    async def scenario(tools: Tools) -> dict[str, Any]:
+        await tools.ok("add_task", title="a", tags=["Work"], remind_at="2026-03-20T09:00Z")
+        await tools.ok("add_task", title="b", tags=["home", "work"], remind_at="2026-03-21")
+        await tools.ok("add_task", title="c", tags=["garden"])
+
+        def names(page: dict[str, Any]) -> list[str]:
+            return [task["title"] for task in page["tasks"]]
+
+        return {
+            "work": names(await tools.ok("list_tasks", tag="WORK", sort="title")),
+            "either": names(await tools.ok("list_tasks", tag=["garden", "home"], sort="title")),
+            "comma": names(await tools.ok("list_tasks", tag="garden,home", sort="title")),
+            "reminded": names(
+                await tools.ok(
+                    "list_tasks", remind_after="2026-03-20T09:00Z", remind_before="2026-03-21"
+                )
+            ),
+            "by_reminder": names(await tools.ok("list_tasks", sort="remind_at")),
+            "tags": await tools.ok("list_tags"),
+            "by_tag": (await tools.ok("task_stats"))["by_tag"],
+        }
+
+    fake_clock.step = timedelta(seconds=1)
+
+    seen = drive(server_for, scenario)
+
+    assert seen["work"] == ["a", "b"]
+    assert seen["either"] == seen["comma"] == ["b", "c"]
+    assert seen["reminded"] == ["a"]
+    assert seen["by_reminder"] == ["a", "b", "c"]
+    assert seen["tags"] == {
+        "tags": [
+            {"name": "garden", "count": 1},
+            {"name": "home", "count": 1},
+            {"name": "work", "count": 2},
+        ]
+    }
+    assert seen["by_tag"] == {"garden": 1, "home": 1, "work": 2}
+
+
+def test_the_recurrence_rules_the_core_keeps_are_tool_errors_with_its_messages(
+    server_for: ServerFor,
+) -> None:
+    async def scenario(tools: Tools) -> list[str]:
+        task = await tools.ok("add_task", title="No due date")
+        return [
+            await tools.refused("add_task", title="x", recurrence="FREQ=DAILY"),
+            await tools.refused(
+                "add_task", title="x", due_date="2026-12-01", recurrence="FREQ=DAILY;UNTIL=20261130"
+            ),
+            await tools.refused("update_task", task_id=task["id"], recurrence="FREQ=DAILY"),
+            await tools.refused(
+                "add_task", title="x", due_date="2026-12-01", recurrence="BYDAY=FR;FREQ=WEEKLY"
+            ),
+        ]
+
+    missing_due, until, update_missing_due, order = drive(server_for, scenario)
+
+    assert missing_due == "Invalid input: recurrence: A recurring task needs a due_date"
+    assert until == "Invalid input: recurrence: UNTIL lies before the due date"
+    assert update_missing_due == missing_due
+    assert order.startswith("Invalid arguments: recurrence: Input should be a rule like")
