@@ -5,9 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SRC := src tests bench examples scripts
+CLIENT := clients/typescript
+# Node packages are installed by `npm ci` only when node_modules was not installed from
+# the current lock file (the tests keep the same stamp: tests/support/node.py).
+NPM_CI = { [ "$$(cat node_modules/.todo-core-lock.sha256 2>/dev/null)" = "$$(sha256sum package-lock.json | cut -d' ' -f1)" ] \
+	|| { npm ci --no-audit --no-fund --loglevel=error && sha256sum package-lock.json | cut -d' ' -f1 > node_modules/.todo-core-lock.sha256; }; }
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-tools lint fmt lock bench clean
+.PHONY: help install run test test-tools client lint fmt lock bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -26,13 +31,24 @@ run: install ## write .env once, migrate, serve the API on 127.0.0.1:8000 (SQLit
 	$(BIN)/todo dev --host 127.0.0.1 --port 8000
 
 test: install ## run the whole test suite (PostgreSQL tests need a server or pg_ctl)
-	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || $(MAKE) --no-print-directory test-tools
+	@$(MAKE) --no-print-directory test-tools
 	$(BIN)/python -m pytest
 
-test-tools: ## install PgBouncer (Debian package) for the transaction-pooling tests
-	@sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	{ $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null; } \
-	  || echo "warning: could not install pgbouncer; its tests skip (and fail under CI=true)"
+test-tools: ## install the Debian packages some tests need, when missing (pgbouncer, chromium)
+	@missing=""; \
+	{ command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer; } || missing="$$missing pgbouncer"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "installing Debian packages:$$missing"; \
+	  { $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } \
+	    || echo "warning: could not install$$missing; their tests skip (and fail under CI=true)"; \
+	fi
+
+client: install ## regenerate the TypeScript client's types from the API (after a route change)
+	cd $(CLIENT) && $(NPM_CI)
+	$(BIN)/python scripts/typescript_client.py
+	cd $(CLIENT) && node_modules/.bin/tsc --noEmit -p .
 
 bench: install ## benchmark through the hexagon against a minimal floor (~11 min; BENCH_ARGS=--quick)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

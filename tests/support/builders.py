@@ -10,6 +10,7 @@ from typing import Any
 
 from tests.support.clock import DEFAULT_START, FakeClock
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from todo_adapters.recurrence import DateutilOccurrences
 from todo_core.model import Task, TaskPriority, TaskStatus
 from todo_core.ports import UnitOfWork
 from todo_core.queries import Page
@@ -95,8 +96,12 @@ def memory_uow_factory(store: InMemoryStore | None = None) -> Callable[[], UnitO
 def memory_service(
     clock: FakeClock | None = None, store: InMemoryStore | None = None
 ) -> TaskService:
-    """A ``TaskService`` over the in-memory adapter and a fake clock."""
-    return TaskService(uow_factory=memory_uow_factory(store), clock=clock or FakeClock())
+    """A ``TaskService`` over the in-memory adapter and a fake clock (dateutil recurrences)."""
+    return TaskService(
+        uow_factory=memory_uow_factory(store),
+        clock=clock or FakeClock(),
+        occurrences=DateutilOccurrences(),
+    )
 
 
 def add_tasks(uow_factory: Callable[[], UnitOfWork], *tasks: Task) -> None:

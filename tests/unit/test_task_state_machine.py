@@ -77,6 +77,19 @@ machine_due_dates = rarely(
     st.none() | near_datetimes(START, days=2),
     st.just(datetime(2026, 3, 15, 9, 0)),  # naive: refused
 )
+machine_tags = rarely(
+    st.lists(st.sampled_from(["work", "Work", " home ", "🏠", "x" * 50, "a b"]), max_size=4),
+    st.lists(st.sampled_from(["a,b", "  ", "x" * 51, "bell\x07"]), min_size=1, max_size=2),
+)
+#: Rules whose occurrences the model restates by hand: (rule, days between occurrences).
+MACHINE_RULES = {
+    "FREQ=DAILY": 1,
+    "FREQ=DAILY;INTERVAL=3": 3,
+    "FREQ=WEEKLY": 7,
+    "FREQ=DAILY;COUNT=2": 1,
+    "FREQ=DAILY;COUNT=1": 1,
+}
+machine_rules = st.none() | st.sampled_from(sorted(MACHINE_RULES))
 #: ``None`` acts as the owner of the task addressed; a name acts as that user.
 actors = st.sampled_from([None, None, None, *USERS])
 
@@ -149,7 +162,17 @@ def with_status(task: Task, status: TaskStatus, now: datetime) -> Task:
 
 def finish(before: Task, after: Task, now: datetime) -> Task:
     """Bump version and updated_at when a client-visible field changed."""
-    fields = ("title", "description", "status", "priority", "due_date", "completed_at")
+    fields = (
+        "title",
+        "description",
+        "status",
+        "priority",
+        "due_date",
+        "completed_at",
+        "tags",
+        "recurrence",
+        "remind_at",
+    )
     if all(getattr(before, name) == getattr(after, name) for name in fields):
         return before
     return dataclasses.replace(after, version=before.version + 1, updated_at=now)
@@ -183,6 +206,46 @@ def predict_create(draft: TaskDraft, user_id: str, task_id: uuid.UUID, now: date
 
 class CompletionConflict(Exception):
     pass
+
+
+def restate_tags(tags: list[str]) -> tuple[str, ...] | None:
+    """Section 7: trimmed, 1-50, no control or comma, case repeats dropped; ``None`` if bad."""
+    kept: list[str] = []
+    for raw in tags:
+        tag = raw.strip()
+        forbidden = "," in tag or any(unicodedata.category(c) in ("Cc", "Cs") for c in tag)
+        if not 1 <= len(tag) <= 50 or forbidden:
+            return None
+        if tag.casefold() not in {seen.casefold() for seen in kept}:
+            kept.append(tag)
+    return tuple(kept) if len(kept) <= 20 else None
+
+
+def predict_next_occurrence(done: Task, task_id: uuid.UUID, now: datetime) -> Task | None:
+    """Section 8 for the machine's rules: the first date after both the due date and now."""
+    if done.recurrence is None or done.due_date is None:
+        return None
+    rule, _, count = done.recurrence.partition(";COUNT=")
+    if count == "1":
+        return None
+    step = timedelta(days=MACHINE_RULES[done.recurrence])
+    due = done.due_date + step
+    while due <= max(done.due_date, now):
+        due += step
+    return Task(
+        id=task_id,
+        user_id=done.user_id,
+        title=done.title,
+        description=done.description,
+        status=TaskStatus.PENDING,
+        priority=done.priority,
+        due_date=due,
+        completed_at=None,
+        created_at=now,
+        updated_at=now,
+        tags=done.tags,
+        recurrence=f"{rule};COUNT={int(count) - 1}" if count else rule,
+    )
 
 
 def predict_update(task: Task, changes: TaskChanges, now: datetime) -> Task:
@@ -396,14 +459,121 @@ class TaskServiceMachine(RuleBasedStateMachine):
         if error is not None:
             self.expect_error(outcome, *error)
             return
+        before = self.model[actor][task_id]
         try:
-            expected = predict_update(self.model[actor][task_id], changes, now)
+            expected = predict_update(before, changes, now)
         except CompletionConflict:
             self.expect_error(outcome, InvalidInput, ("completed",))
             return
+        if expected.recurrence is not None and expected.due_date is None:
+            self.expect_error(outcome, InvalidInput, ("recurrence",))
+            return
+        assert isinstance(outcome, Task), outcome
+        self.record_write(actor, before, expected, outcome, now)
+
+    @rule(
+        actor=actors,
+        ref=refs,
+        tags=machine_tags,
+        owner_choice=owner_choices,
+        version_choice=version_choices,
+        tick=ticks,
+    )
+    def retag(
+        self,
+        actor: str | None,
+        ref: Ref,
+        tags: list[str],
+        owner_choice: OwnerChoice,
+        version_choice: VersionChoice,
+        tick: timedelta,
+    ) -> None:
+        now = self.clock.advance(tick)
+        actor, task_id = actor or ref[0], ref[1]
+        owner = self.owner_for(actor, owner_choice)
+        version = self.version_for(actor, task_id, version_choice)
+
+        outcome = self.attempt(
+            lambda: (
+                self.service.update(
+                    actor=actor,
+                    task_id=task_id,
+                    changes=TaskChanges(tags=tags),
+                    owner=owner,
+                    expected_version=version,
+                ).task
+            )
+        )
+
+        normalised = restate_tags(tags)
+        bad = ("tags",) if normalised is None else ()
+        error = self.precheck(actor, task_id, owner, version, bad)
+        if error is not None:
+            self.expect_error(outcome, *error)
+            return
+        assert normalised is not None
+        before = self.model[actor][task_id]
+        expected = finish(before, dataclasses.replace(before, tags=normalised), now)
         assert isinstance(outcome, Task), outcome
         assert snapshot(outcome) == snapshot(expected)
         self.model[actor][task_id] = expected
+
+    @rule(
+        actor=actors,
+        ref=refs,
+        recurrence=machine_rules,
+        due=st.none() | near_datetimes(START, days=2),
+        tick=ticks,
+    )
+    def repeat(
+        self,
+        actor: str | None,
+        ref: Ref,
+        recurrence: str | None,
+        due: datetime | None,
+        tick: timedelta,
+    ) -> None:
+        now = self.clock.advance(tick)
+        actor, task_id = actor or ref[0], ref[1]
+        changes = TaskChanges(recurrence=recurrence, due_date=UNSET if due is None else due)
+
+        outcome = self.attempt(
+            lambda: self.service.update(actor=actor, task_id=task_id, changes=changes).task
+        )
+
+        error = self.precheck(actor, task_id, None, None)
+        if error is not None:
+            self.expect_error(outcome, *error)
+            return
+        before = self.model[actor][task_id]
+        due_date = before.due_date if due is None else due.astimezone(UTC)
+        if recurrence is not None and due_date is None:
+            self.expect_error(outcome, InvalidInput, ("recurrence",))
+            return
+        after = dataclasses.replace(before, recurrence=recurrence, due_date=due_date)
+        expected = finish(before, after, now)
+        assert isinstance(outcome, Task), outcome
+        assert snapshot(outcome) == snapshot(expected)
+        event(f"repeat: {recurrence}")
+        self.model[actor][task_id] = expected
+
+    def record_write(
+        self, actor: str, before: Task, expected: Task, outcome: Task, now: datetime
+    ) -> None:
+        """Check a write's outcome; a first completion of a recurring task adds its next one."""
+        completes = expected.status is COMPLETED and before.status is not COMPLETED
+        following = None
+        if completes and before.next_occurrence_id is None and outcome.next_occurrence_id:
+            following = predict_next_occurrence(expected, outcome.next_occurrence_id, now)
+        if completes and before.next_occurrence_id is None:
+            predicted = predict_next_occurrence(expected, uuid.uuid4(), now)
+            assert (outcome.next_occurrence_id is None) == (predicted is None), outcome
+        if following is not None:
+            expected = dataclasses.replace(expected, next_occurrence_id=following.id)
+            self.model[actor][following.id] = following
+            event("a completion created the next occurrence")
+        assert snapshot(outcome) == snapshot(expected)
+        self.model[actor][expected.id] = expected
 
     @rule(
         actor=actors,
@@ -449,12 +619,11 @@ class TaskServiceMachine(RuleBasedStateMachine):
             before, with_status(before, next_status(before.status, UNSET, wanted), now), now
         )
         assert isinstance(outcome, Task), outcome
-        assert snapshot(outcome) == snapshot(expected)
         how = "toggle" if completed is None else f"completed={completed}"
         event(f"complete ({how}): {before.status} -> {expected.status}")
         if before.status is COMPLETED and wanted:
             assert outcome.completed_at == before.completed_at
-        self.model[actor][task_id] = expected
+        self.record_write(actor, before, expected, outcome, now)
 
     @rule(
         actor=actors,
