@@ -13,7 +13,8 @@ Here each tool is a ``TodoTool`` whose ``run`` hands the raw arguments to a
   most ``concurrency`` at once (the database pool's size);
 - answers a result with the document as structured content and JSON text, or
   a tool error (``isError``) with the API's message. Nothing escapes: an
-  unexpected failure is logged and answered "Internal server error".
+  unexpected failure is logged and answered "Internal server error", and an
+  unavailable database logs its cause (a WARNING per call).
 """
 
 from __future__ import annotations
@@ -99,6 +100,9 @@ class Dispatcher:
             document = await anyio.to_thread.run_sync(
                 functools.partial(spec.handler, arguments, caller), limiter=self._limiter
             )
+        except StorageUnavailable as error:  # the client reads why in general, the log exactly
+            logger.warning("tool %s: storage unavailable: %s", spec.name, error.cause or "no cause")
+            return refused(error_message(error))
         except TodoError as error:
             return refused(error_message(error))
         except Exception:

@@ -362,9 +362,9 @@ class _Failing:
 
 
 def test_the_database_being_down_is_a_tool_error_saying_so(
-    server_for: ServerFor, store: InMemoryStore
+    server_for: ServerFor, store: InMemoryStore, caplog: pytest.LogCaptureFixture
 ) -> None:
-    factory = _Failing(store, StorageUnavailable())
+    factory = _Failing(store, StorageUnavailable(cause="OperationalError: connection refused"))
     use_cases = TaskService(uow_factory=factory)
 
     async def scenario(tools: Tools) -> tuple[list[str], dict[str, Any]]:
@@ -376,9 +376,12 @@ def test_the_database_being_down_is_a_tool_error_saying_so(
         factory.failing = False
         return refusals, await tools.ok("add_task", title="back")
 
-    refusals, created = drive(server_for, scenario, use_cases=use_cases)
+    with caplog.at_level(logging.WARNING, logger="todo_mcp"):
+        refusals, created = drive(server_for, scenario, use_cases=use_cases)
 
     assert len(set(refusals)) == 1
+    assert "connection refused" not in refusals[0]
+    assert "tool add_task: storage unavailable: OperationalError: connection refused" in caplog.text
     assert refusals[0].startswith("Service temporarily unavailable: ")
     assert "database cannot be reached" in refusals[0]
     assert created["title"] == "back"
