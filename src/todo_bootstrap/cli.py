@@ -1,4 +1,4 @@
-"""``todo``: the command line as installed, the CLI adapter plus the commands that serve.
+"""``todo``: the command line as installed: the CLI adapter, and the commands that serve.
 
 The CLI adapter (``todo_cli``) knows nothing of HTTP; the server commands are
 added here, where every adapter may be imported, and the container is handed
@@ -7,17 +7,23 @@ to every command as its context.
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import click
 
 from todo_adapters.jwt import mint_hs256_token
 from todo_adapters.sql import upgrade_database
+from todo_adapters.sql.schema import DatabaseStatus, check_database
 from todo_bootstrap.container import Container
+from todo_bootstrap.logs import MCP_SDK_LOGGER, quiet_sdk_level
 from todo_cli.context import CliContext
 from todo_cli.envfile import ensure_env_file
 from todo_cli.main import cli
 
 DEV_USER = "dev-user"
 DEV_TOKEN_TTL_SECONDS = 24 * 3600
+STDERR_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 @click.command()
@@ -56,6 +62,26 @@ def dev(cli_context: CliContext, host: str, port: int) -> None:
     run_server(host=host, port=port, workers=1, reload=False)
 
 
+@click.command(name="mcp")
+@click.option("--user", "user", required=True, help="Act as this user id (the sub) in every call.")
+@click.pass_obj
+def mcp_stdio(cli_context: CliContext, user: str) -> None:
+    """Serve the MCP tools over stdio for a local assistant, acting as --user.
+
+    Reads only the database settings (DATABASE_URL, DB_*, LOG_LEVEL); no token
+    is involved. Logs go to stderr: stdout carries the protocol.
+    """
+    from todo_mcp.stdio import serve_stdio  # noqa: PLC0415 - the other commands never load MCP
+
+    settings = cli_context.settings
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr, format=STDERR_LOG_FORMAT)
+    logging.getLogger(MCP_SDK_LOGGER).setLevel(quiet_sdk_level(settings.log_level))
+    check = check_database(cli_context.container.engine())
+    if check.status is not DatabaseStatus.OK:
+        _say(f"warning: {check.summary}; tool calls will say the service is unavailable until then")
+    serve_stdio(service=lambda: cli_context.tasks, user=user, concurrency=settings.db_pool_size)
+
+
 def run_server(*, host: str, port: int, workers: int, reload: bool) -> None:
     """The HTTP server (imported here so that task commands never load FastAPI)."""
     from todo_bootstrap.serve import serve as serve_http  # noqa: PLC0415
@@ -67,6 +93,7 @@ def todo() -> click.Group:
     """The whole ``todo`` group: the CLI adapter's commands and the server commands."""
     cli.add_command(serve)
     cli.add_command(dev)
+    cli.add_command(mcp_stdio)
     return cli
 
 

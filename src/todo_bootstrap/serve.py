@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import gc
 import sys
-from typing import Final
+from typing import Any, Final
 
 import uvicorn
 from fastapi import FastAPI
 
 from todo_adapters.settings import Settings, SettingsError
 from todo_adapters.startup import ConfigurationError, preflight
+from todo_bootstrap.app import build_app
 from todo_bootstrap.container import Container
-from todo_http.app import create_app
+from todo_bootstrap.logs import MCP_SDK_LOGGER, quiet_sdk_level
 from todo_http.logs import logging_config
 from todo_http.settings import load_http_settings
 
@@ -43,14 +44,14 @@ def check_configuration(container: Container | None = None) -> Settings:
 
 
 def serving_app() -> FastAPI:
-    """The app as a server process runs it: built, then its start-up heap frozen.
+    """The app as a server process runs it (the API and ``/mcp``): built, then its heap frozen.
 
     What start-up builds (modules, routes, schemas, table metadata, the pool)
     lives as long as the process, yet every full collection would walk it
     again: 50-70 ms pauses under load, which were the app's p99 in
     ``make bench``. ``gc.freeze`` moves it out of the collector's sight.
     """
-    app = create_app(Container())
+    app = build_app(Container())
     gc.collect()
     gc.freeze()
     return app
@@ -68,5 +69,16 @@ def serve(*, host: str, port: int, workers: int = 1, reload: bool = False) -> No
         reload=reload,
         access_log=False,  # todo_http.request_log writes the one line per request
         proxy_headers=True,
-        log_config=logging_config(level=settings.log_level, log_format=settings.log_format),
+        log_config=served_logging(settings),
     )
+
+
+def served_logging(settings: Settings) -> dict[str, Any]:
+    """The HTTP adapter's logging, the MCP SDK's loggers quiet unless debugging.
+
+    The SDK logs every request it handles at INFO; ``todo_http.request_log``
+    already writes one line per request, ``/mcp`` included.
+    """
+    config = logging_config(level=settings.log_level, log_format=settings.log_format)
+    config["loggers"][MCP_SDK_LOGGER] = {"level": quiet_sdk_level(settings.log_level)}
+    return config

@@ -9,17 +9,23 @@ never imports the container) and assembles the application.
 dependency-injector wires modules, not applications: the most recently
 created app's container is the one every route uses, so a process serves
 one app at a time (uvicorn workers each build their own).
+
+Other ASGI apps may answer beside the API (``endpoints``: the composition
+root serves the MCP tools at ``/mcp`` so); this package knows them only as
+a path, an ASGI app and a lifespan that runs inside the app's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Scope
 
 from todo_core.errors import TodoError
 from todo_http import health, routes
@@ -43,6 +49,32 @@ from todo_http.unavailable import UnavailableLog
 WIRED_MODULES: Final = ("todo_http.deps", "todo_http.health")
 
 
+class Endpoint(Protocol):
+    """An ASGI app answering exactly ``path`` beside the API, with its own lifespan."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def app(self) -> ASGIApp: ...
+
+    @property
+    def lifespan(self) -> Callable[[], AbstractAsyncContextManager[None]]: ...
+
+
+class EndpointRoute(Route):
+    """A plain route to an ASGI app that names itself in the scope, as FastAPI's routes do.
+
+    The request log reads the route's path from there (``/mcp``, not ``<unmatched>``).
+    """
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        if match is not Match.NONE:
+            child_scope["route"] = self
+        return match, child_scope
+
+
 def _version() -> str:
     try:
         return version("todo-core")
@@ -50,10 +82,17 @@ def _version() -> str:
         return "0.0.0"
 
 
-def create_app(container: Any, *, http_settings: HttpSettings | None = None) -> FastAPI:
+def create_app(
+    container: Any,
+    *,
+    http_settings: HttpSettings | None = None,
+    endpoints: Sequence[Endpoint] = (),
+) -> FastAPI:
     """Build the FastAPI application around ``container`` (``todo_bootstrap.container``).
 
-    ``http_settings`` are read from the environment unless given.
+    ``http_settings`` are read from the environment unless given. Each of
+    ``endpoints`` answers its path (every method; the middlewares apply),
+    and its lifespan runs inside the app's.
     """
     http = http_settings if http_settings is not None else load_http_settings()
     settings = container.settings()
@@ -66,7 +105,10 @@ def create_app(container: Any, *, http_settings: HttpSettings | None = None) -> 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         size_threadpool(gate)
-        yield
+        async with AsyncExitStack() as stack:
+            for endpoint in endpoints:
+                await stack.enter_async_context(endpoint.lifespan())
+            yield
 
     app = FastAPI(title="todo-core", version=_version(), description=DESCRIPTION, lifespan=lifespan)
     app.state.container = container
@@ -86,6 +128,10 @@ def create_app(container: Any, *, http_settings: HttpSettings | None = None) -> 
         generate_unique_id_function=long_operation_id,
     )
     app.include_router(health.router)
+    for endpoint in endpoints:
+        app.router.routes.append(
+            EndpointRoute(endpoint.path, endpoint.app, include_in_schema=False)
+        )
     app.add_exception_handler(TodoError, handle_todo_error)
     app.add_exception_handler(RequestValidationError, handle_request_validation_error)
     app.add_middleware(InternalErrorMiddleware)

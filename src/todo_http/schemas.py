@@ -41,6 +41,7 @@ from todo_core.model import (
 )
 from todo_core.recurrence import clean_recurrence
 from todo_http.timestamps import TIMESTAMP_OUTPUT_SCHEMA, DueDateInput, RemindAtInput
+from todo_presentation.patterns import RECURRENCE_PATTERN
 
 # Python's str.strip() whitespace that is not a control character, then controls (Cc).
 _SPACE: Final = "\\x20\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
@@ -97,24 +98,6 @@ TAGS_SCHEMA: Final[dict[str, Any]] = {
     ),
 }
 
-_DAY: Final = "(?:MO|TU|WE|TH|FR|SA|SU)"
-_DAYS: Final = f"{_DAY}(?:,{_DAY})*"
-_MONTH_DAYS: Final = "(?:[+-]?[1-5])?" + _DAY
-_MONTH_DAY: Final = "(?:[1-9]|[12][0-9]|3[01]|-1)"
-_MONTH: Final = "(?:[1-9]|1[0-2])"
-_YEAR: Final = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
-_DATE: Final = f"{_YEAR}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-_REST: Final = (
-    f"(?:;BYMONTHDAY={_MONTH_DAY}(?:,{_MONTH_DAY})*)?(?:;BYMONTH={_MONTH}(?:,{_MONTH})*)?"
-    f"(?:;(?:COUNT=(?:1000|[1-9][0-9]{{0,2}})|UNTIL={_DATE}(?:T(?:[01][0-9]|2[0-3])"
-    "[0-5][0-9][0-5][0-9]Z)?))?"
-)
-_INTERVAL: Final = "(?:;INTERVAL=[1-9][0-9]{0,2})?"
-#: The canonical form the server returns; any order of the parts is accepted too.
-RECURRENCE_PATTERN: Final = (
-    f"^FREQ=(?:(?:DAILY|WEEKLY|YEARLY){_INTERVAL}(?:;BYDAY={_DAYS})?"
-    f"|MONTHLY{_INTERVAL}(?:;BYDAY={_MONTH_DAYS}(?:,{_MONTH_DAYS})*)?){_REST}$"
-)
 RECURRENCE_SCHEMA: Final[dict[str, Any]] = {
     "anyOf": [{"type": "string", "pattern": RECURRENCE_PATTERN}, {"type": "null"}],
     "description": (
