@@ -102,6 +102,20 @@ export async function tour(baseUrl: string, userId: string, token: TokenSource):
   console.log(done.data?.next_occurrence_id, done.response.headers.get("Link"));
   const tags = await api.GET("/api/tasks/tags");
   console.log(tags.data?.map((tag) => `${tag.name}: ${tag.count}`));
+
+  // Keep a copy in sync: everything first, then what changed since the token (long poll).
+  const everything = await api.GET("/api/tasks/changes");
+  const changes = await api.GET("/api/tasks/changes", {
+    params: { query: { since: everything.data?.next ?? "", limit: 100, wait: 25 } },
+  });
+  console.log(changes.data?.changed.length, changes.data?.deleted.length, changes.data?.more);
+
+  // A create that is safe to retry: the same Idempotency-Key never makes a second task.
+  const once = await api.POST("/api/tasks", {
+    params: { header: { "Idempotency-Key": crypto.randomUUID() } },
+    body: { title: "Created at most once" },
+  });
+  console.log(once.response.headers.get("Idempotent-Replayed"));
   const soon = await api.GET("/api/tasks", {
     params: { query: { tag: ["work"], remind_after: "2026-12-04T14:00:00Z", sort: "remind_at" } },
   });
@@ -148,6 +162,10 @@ export async function tour(baseUrl: string, userId: string, token: TokenSource):
   console.log(theirStats.data?.completed);
   const theirTags = await api.GET("/api/{user_id}/tasks/tags", { params: { path: { user_id } } });
   console.log(theirTags.data?.length);
+  const theirChanges = await api.GET("/api/{user_id}/tasks/changes", {
+    params: { path: { user_id } },
+  });
+  console.log(theirChanges.data?.next);
   const gone = await api.DELETE("/api/{user_id}/tasks/{task_id}", {
     params: { path: { user_id, task_id: id }, header: { "If-Match": "*" } },
   });

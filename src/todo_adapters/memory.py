@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
+from todo_core.changes import ChangeBatch, ChangeEntry
 from todo_core.errors import VersionConflict
+from todo_core.idempotency import IdempotencyKeyTaken, Remembered
 from todo_core.model import Task
 from todo_core.queries import Page, TagCount, TaskQuery, TaskStats, page_from_rows, tag_counts
 
 TaskKey = uuid.UUID
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 class InMemoryStore:
@@ -27,6 +31,13 @@ class InMemoryStore:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.tasks: dict[TaskKey, Task] = {}
+        # The changes feed (todo_core.changes): each user's clock, the highest
+        # number pruned, and each task's last change (number, owner, deletion time).
+        self.clocks: dict[str, int] = {}
+        self.pruned: dict[str, int] = {}
+        self.changes: dict[TaskKey, tuple[int, str, datetime | None]] = {}
+        # Idempotency keys by (user, key).
+        self.keys: dict[tuple[str, str], Remembered] = {}
 
 
 class InMemoryTaskRepository:
@@ -34,7 +45,7 @@ class InMemoryTaskRepository:
 
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
-        self._undo: list[tuple[TaskKey, Task | None]] = []
+        self._undo: list[Callable[[], None]] = []
 
     def add(self, task: Task) -> None:
         key = task.id
@@ -59,32 +70,74 @@ class InMemoryTaskRepository:
             raise VersionConflict()
         self._write(key, task.copy())
 
-    def remove(self, task: Task) -> None:
+    def remove(self, task: Task, *, deleted_at: datetime | None = None) -> None:
         key = task.id
         stored = self._store.tasks.get(key)
         if stored is None or stored.user_id != task.user_id or stored.version != task.version:
             raise VersionConflict()
-        self._write(key, None)
+        self._write(key, None, user_id=task.user_id, deleted_at=deleted_at or datetime.now(UTC))
+
+    def prune_tombstones(self, *, before: datetime) -> None:
+        store = self._store
+        for key, (seq, user_id, deleted_at) in list(store.changes.items()):
+            if deleted_at is not None and deleted_at < before:
+                self._set(store.changes, key, None)
+                if seq > store.pruned.get(user_id, 0):
+                    self._set(store.pruned, user_id, seq)
+
+    def remember(self, user_id: str, remembered: Remembered, *, expired_before: datetime) -> None:
+        stored = self._store.keys.get((user_id, remembered.key))
+        if stored is not None and stored.created_at >= expired_before:
+            raise IdempotencyKeyTaken()
+        self._set(self._store.keys, (user_id, remembered.key), remembered)
+
+    def prune_keys(self, *, before: datetime) -> None:
+        for key, stored in list(self._store.keys.items()):
+            if stored.created_at < before:
+                self._set(self._store.keys, key, None)
 
     def undo(self) -> None:
         """Put back everything this repository wrote, newest first."""
-        for key, previous in reversed(self._undo):
-            if previous is None:
-                self._store.tasks.pop(key, None)
-            else:
-                self._store.tasks[key] = previous
+        for step in reversed(self._undo):
+            step()
         self._undo.clear()
 
     def forget_undo(self) -> None:
         """Keep the writes made so far (they were committed)."""
         self._undo.clear()
 
-    def _write(self, key: TaskKey, task: Task | None) -> None:
-        self._undo.append((key, self._store.tasks.get(key)))
-        if task is None:
-            del self._store.tasks[key]
+    def _write(
+        self,
+        key: TaskKey,
+        task: Task | None,
+        *,
+        user_id: str | None = None,
+        deleted_at: datetime | None = None,
+    ) -> None:
+        """Write the task (or delete it), then stamp it with the owner's next change number."""
+        store = self._store
+        self._set(store.tasks, key, task)
+        owner = task.user_id if task is not None else user_id
+        assert owner is not None
+        seq = store.clocks.get(owner, 0) + 1
+        self._set(store.clocks, owner, seq)
+        self._set(store.changes, key, (seq, owner, None if task is not None else deleted_at))
+
+    def _set(self, mapping: dict[_K, _V], key: _K, value: _V | None) -> None:
+        """Set (or, with ``None``, delete) one entry, recording how to undo it."""
+        had, previous = key in mapping, mapping.get(key)
+
+        def undo() -> None:
+            if had:
+                mapping[key] = previous  # type: ignore[assignment]
+            else:
+                mapping.pop(key, None)
+
+        self._undo.append(undo)
+        if value is None:
+            mapping.pop(key, None)
         else:
-            self._store.tasks[key] = task
+            mapping[key] = value
 
 
 class InMemoryTaskReader:
@@ -111,6 +164,31 @@ class InMemoryTaskReader:
 
     def tags(self, user_id: str) -> tuple[TagCount, ...]:
         return tag_counts(self._owned_by(user_id))
+
+    def changes(
+        self, user_id: str, *, after: int, limit: int, include_deleted: bool
+    ) -> ChangeBatch:
+        store = self._store
+        found = sorted(
+            (seq, key, deleted_at)
+            for key, (seq, owner, deleted_at) in store.changes.items()
+            if owner == user_id and seq > after and (include_deleted or deleted_at is None)
+        )
+        entries = []
+        for seq, key, deleted_at in found[: limit + 1]:
+            task = store.tasks.get(key) if deleted_at is None else None
+            entries.append(
+                ChangeEntry(seq, key, task.copy() if task is not None else None, deleted_at)
+            )
+        return ChangeBatch(
+            tuple(entries), store.clocks.get(user_id, 0), store.pruned.get(user_id, 0)
+        )
+
+    def change_mark(self, user_id: str) -> int:
+        return self._store.clocks.get(user_id, 0)
+
+    def recall(self, user_id: str, key: str) -> Remembered | None:
+        return self._store.keys.get((user_id, key))
 
     def _owned_by(self, user_id: str) -> tuple[Task, ...]:
         return tuple(task for task in self._store.tasks.values() if task.user_id == user_id)

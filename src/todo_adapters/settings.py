@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=10, gt=0, allow_inf_nan=False)
     db_connect_timeout_seconds: int = Field(default=5, ge=1)
     db_ping_after_idle_seconds: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    changes_retention_days: int = Field(default=30, ge=1)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
 

@@ -13,6 +13,8 @@ provider: ``container.unit_of_work.override(providers.Factory(InMemoryUnitOfWork
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
@@ -71,6 +73,11 @@ def verification_may_block(settings: Settings) -> bool:
     return settings.jwks_url is not None
 
 
+def retention_from(settings: Settings) -> timedelta:
+    """How long the changes feed keeps tombstones (``CHANGES_RETENTION_DAYS``)."""
+    return timedelta(days=settings.changes_retention_days)
+
+
 class Container(containers.DeclarativeContainer):
     """Settings -> engine -> unit of work -> use cases; settings -> token verifier."""
 
@@ -80,8 +87,13 @@ class Container(containers.DeclarativeContainer):
     engine = providers.ThreadSafeSingleton(engine_from, settings)
     unit_of_work = providers.Factory(SqlUnitOfWork, engine)
     occurrences = providers.ThreadSafeSingleton(DateutilOccurrences)
+    retention = providers.Callable(retention_from, settings)
     task_service = providers.ThreadSafeSingleton(
-        TaskService, uow_factory=unit_of_work.provider, clock=clock, occurrences=occurrences
+        TaskService,
+        uow_factory=unit_of_work.provider,
+        clock=clock,
+        occurrences=occurrences,
+        retention=retention,
     )
     database_check = providers.Callable(check_database, engine)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -13,12 +14,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from todo_cli.context import CliContext
 from todo_cli.formats import FileFormatError, drafts_from_rows, read_rows, write_csv, write_json
 from todo_cli.render import print_page, print_tags, print_task, print_written
+from todo_core.changes import DEFAULT_CHANGES_LIMIT, MAX_CHANGES_LIMIT
 from todo_core.edits import UNSET, TaskChanges, TaskDraft, Unset
 from todo_core.errors import TodoError
 from todo_core.model import TaskPriority, TaskStatus
 from todo_core.queries import MAX_LIMIT
 from todo_core.services import ListRequest
 from todo_core.timestamps import parse_timestamp
+from todo_presentation.documents import changes_document
 from todo_presentation.listing import parse_listing
 
 #: Files with at least this many rows get a progress bar.
@@ -220,6 +223,31 @@ def complete_task(
 def list_tags(cli: CliContext, user: str, as_json: bool) -> None:
     """Every tag on the user's tasks, with how many tasks carry it."""
     print_tags(cli.tasks.tags(actor=user), as_json=as_json)
+
+
+@tasks_group.command(name="changes")
+@user_option
+@click.option("--since", help="The token the previous run printed last (none: every task).")
+@click.option("--limit", type=click.IntRange(1, MAX_CHANGES_LIMIT), default=DEFAULT_CHANGES_LIMIT)
+@pass_cli
+def task_changes(cli: CliContext, user: str, since: str | None, limit: int) -> None:
+    """What changed since --since, one JSON line per change, then the next token.
+
+    Each line is {"changed": <task>} or {"deleted": {"id", "deleted_at"}}, in
+    the order the changes were committed; pages are followed to the end.
+    """
+    token = since
+    while True:
+        feed = cli.tasks.changes(actor=user, since=token, limit=limit)
+        document = changes_document(feed)
+        for task in document["changed"]:
+            click.echo(json.dumps({"changed": task}, ensure_ascii=False, separators=(",", ":")))
+        for tombstone in document["deleted"]:
+            click.echo(json.dumps({"deleted": tombstone}, separators=(",", ":")))
+        token = feed.next_token
+        if not feed.more:
+            break
+    click.echo(token)
 
 
 @tasks_group.command(name="rm")

@@ -55,6 +55,12 @@ class VersionConflict(TodoError):
     default_message = "Task was modified by another request"
 
 
+class SyncTokenExpired(TodoError):
+    """A changes-feed token older than the tombstones kept: the client must start over."""
+
+    default_message = "Sync token expired; fetch everything again"
+
+
 class StorageUnavailable(TodoError):
     """The storage backend cannot be used (unreachable, out of date); the request may be retried.
 

@@ -8,6 +8,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from todo_core.changes import ChangeBatch
+from todo_core.idempotency import Remembered
 from todo_core.model import Task
 from todo_core.queries import Page, TagCount, TaskQuery, TaskStats
 
@@ -32,8 +34,27 @@ class TaskRepository(Protocol):
         adapter may hold a unit's only write back and send it with the commit).
         """
 
-    def remove(self, task: Task) -> None:
-        """Delete the task if still at ``task.version`` (else ``VersionConflict``, as ``save``)."""
+    def remove(self, task: Task, *, deleted_at: datetime | None = None) -> None:
+        """Delete the task if still at ``task.version`` (else ``VersionConflict``, as ``save``).
+
+        Leaves a tombstone for the changes feed, dated ``deleted_at`` (now if ``None``).
+        Every write (``add``, ``add_many``, ``save``, ``remove``) also takes the
+        next numbers of the owner's change clock in the same transaction and stamps
+        the tasks it touched with them (``todo_core.changes``).
+        """
+
+    def prune_tombstones(self, *, before: datetime) -> None:
+        """Forget tombstones older than ``before`` (every user), remembering the numbers pruned."""
+
+    def remember(self, user_id: str, remembered: Remembered, *, expired_before: datetime) -> None:
+        """Store an idempotency key with its request and response, in this unit's transaction.
+
+        A key of the user already stored (and not older than ``expired_before``)
+        raises ``IdempotencyKeyTaken``, at once or at the latest from ``commit``.
+        """
+
+    def prune_keys(self, *, before: datetime) -> None:
+        """Forget idempotency keys stored before ``before`` (every user)."""
 
 
 class TaskReader(Protocol):
@@ -47,6 +68,17 @@ class TaskReader(Protocol):
 
     def tags(self, user_id: str) -> tuple[TagCount, ...]:
         """Every tag the owner's tasks carry with its count (``queries.tag_counts``)."""
+
+    def changes(
+        self, user_id: str, *, after: int, limit: int, include_deleted: bool
+    ) -> ChangeBatch:
+        """Up to ``limit + 1`` last changes numbered above ``after``, ascending, in one snapshot."""
+
+    def change_mark(self, user_id: str) -> int:
+        """The owner's change clock (0 before any write): one cheap read, for long polls."""
+
+    def recall(self, user_id: str, key: str) -> Remembered | None:
+        """The owner's stored idempotency key, if any (committed)."""
 
 
 class UnitOfWork(Protocol):

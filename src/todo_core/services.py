@@ -8,11 +8,22 @@ task is indistinguishable from a missing one (``TaskNotFound``).
 
 from __future__ import annotations
 
+import logging
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from todo_core.changes import (
+    DEFAULT_CHANGES_LIMIT,
+    DEFAULT_RETENTION_DAYS,
+    ChangeFeed,
+    Tombstone,
+    check_limit,
+    decode_token,
+    encode_token,
+)
 from todo_core.edits import (
     TaskChanges,
     TaskDraft,
@@ -22,7 +33,22 @@ from todo_core.edits import (
     next_occurrence,
     validate_changes,
 )
-from todo_core.errors import AccessDenied, InvalidInput, TaskNotFound, VersionConflict
+from todo_core.errors import (
+    AccessDenied,
+    InvalidInput,
+    SyncTokenExpired,
+    TaskNotFound,
+    VersionConflict,
+)
+from todo_core.idempotency import (
+    KEY_LIFETIME,
+    IdempotencyInProgress,
+    IdempotencyKeyTaken,
+    Once,
+    Outcome,
+    Remembered,
+    key_reused,
+)
 from todo_core.model import Task
 from todo_core.ports import TaskRepository, UnitOfWork
 from todo_core.queries import (
@@ -44,6 +70,10 @@ Change = Callable[[Task, datetime], bool]
 
 #: Bulk imports write this many tasks per statement.
 IMPORT_BATCH_SIZE = 500
+#: A worker prunes old tombstones at most this often (after a delete).
+PRUNE_INTERVAL = timedelta(minutes=10)
+
+logger = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -72,6 +102,14 @@ class Written:
     created: tuple[Task, ...] = ()
 
 
+@dataclass(slots=True)
+class OnceSlot:
+    """An idempotent write's key, and the outcome its (last) attempt remembered."""
+
+    once: Once
+    outcome: Outcome | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListRequest:
     """A listing as a client asks for it: cursor still opaque, direction optional."""
@@ -94,11 +132,15 @@ class TaskService:
         clock: Clock = utc_now,
         id_factory: Callable[[], uuid.UUID] = uuid.uuid4,
         occurrences: OccurrenceCalculator | None = None,
+        retention: timedelta = timedelta(days=DEFAULT_RETENTION_DAYS),
     ) -> None:
         self._uow_factory = uow_factory
         self._clock = clock
         self._new_id = id_factory
         self._occurrences = occurrences
+        self._retention = retention
+        self._pruned_at: datetime | None = None
+        self._prune_lock = threading.Lock()
 
     def create(self, *, actor: str, draft: TaskDraft, owner: str | None = None) -> Task:
         """Add a task to the actor's collection."""
@@ -108,6 +150,74 @@ class TaskService:
             uow.tasks.add(task)
             uow.commit()
         return task
+
+    def create_once(
+        self, *, actor: str, draft: TaskDraft, once: Once, owner: str | None = None
+    ) -> Outcome:
+        """``create`` under an idempotency key: the key and the task are stored together."""
+        user_id = authorize(actor, owner)
+        now = self._clock()
+        task = new_task(draft, user_id=user_id, now=now, task_id=self._new_id())
+
+        def run() -> Outcome:
+            with self._uow_factory() as uow:
+                outcome = self._remember(uow.tasks, user_id, once, Written(task), now)
+                uow.tasks.add(task)
+                uow.commit()
+            return outcome
+
+        outcome = self._once(user_id, once, run)
+        self._maybe_prune()
+        return outcome
+
+    def set_completed_once(
+        self,
+        *,
+        actor: str,
+        task_id: uuid.UUID,
+        once: Once,
+        completed: bool | None = None,
+        owner: str | None = None,
+        expected_version: int | None = None,
+    ) -> Outcome:
+        """``set_completed`` under an idempotency key: a retried toggle never flips back."""
+        user_id = authorize(actor, owner)
+
+        def change(task: Task, now: datetime) -> bool:
+            return apply_completion(task, completed, now=now)
+
+        slot = OnceSlot(once)
+
+        def run() -> Outcome:
+            self._write(user_id, task_id, expected_version, change, once=slot)
+            assert slot.outcome is not None
+            return slot.outcome
+
+        result = self._once(user_id, once, run)
+        self._maybe_prune()
+        return result
+
+    def _remember(
+        self, tasks: TaskRepository, user_id: str, once: Once, written: Written, now: datetime
+    ) -> Outcome:
+        response = once.respond(written)
+        remembered = Remembered(once.key, once.fingerprint, response, now)
+        tasks.remember(user_id, remembered, expired_before=now - KEY_LIFETIME)
+        return Outcome(response, replayed=False)
+
+    def _once(self, user_id: str, once: Once, run: Callable[[], Outcome]) -> Outcome:
+        """Run the write; if the key is taken, replay its response (or refuse)."""
+        try:
+            return run()
+        except IdempotencyKeyTaken:
+            pass
+        with self._uow_factory() as uow:
+            stored = uow.reader.recall(user_id, once.key)
+        if stored is None or stored.created_at < self._clock() - KEY_LIFETIME:
+            raise IdempotencyInProgress()
+        if stored.fingerprint != once.fingerprint:
+            raise key_reused()
+        return Outcome(stored.response, replayed=True)
 
     def create_many(
         self,
@@ -214,8 +324,73 @@ class TaskService:
         owner: str | None = None,
         expected_version: int | None = None,
     ) -> None:
-        """Remove a task for good."""
+        """Remove a task for good (a tombstone stays for the changes feed)."""
         self._write(authorize(actor, owner), task_id, expected_version, None)
+        self._maybe_prune()
+
+    def changes(
+        self,
+        *,
+        actor: str,
+        since: str | None = None,
+        limit: int = DEFAULT_CHANGES_LIMIT,
+        owner: str | None = None,
+    ) -> ChangeFeed:
+        """What changed in the actor's tasks after the token (everything, without one).
+
+        One read, one snapshot: the entries, the clock and the pruned mark agree.
+        A token below the pruned mark may have missed a deletion: ``SyncTokenExpired``.
+        """
+        user_id = authorize(actor, owner)
+        check_limit(limit)
+        after = 0 if since is None else decode_token(since, user_id)
+        with self._uow_factory() as uow:
+            batch = uow.reader.changes(
+                user_id, after=after, limit=limit, include_deleted=since is not None
+            )
+        if since is not None and after < batch.pruned:
+            raise SyncTokenExpired()
+        entries = batch.entries[:limit]
+        more = len(batch.entries) > limit
+        seq = entries[-1].seq if more else max(after, batch.mark)
+        changed = tuple(entry.task for entry in entries if entry.task is not None)
+        deleted = tuple(
+            Tombstone(entry.task_id, entry.deleted_at)
+            for entry in entries
+            if entry.task is None and entry.deleted_at is not None
+        )
+        return ChangeFeed(changed, deleted, encode_token(user_id, seq), more, seq)
+
+    def change_mark(self, *, actor: str, owner: str | None = None) -> int:
+        """The actor's change clock: what a long poll compares with its token's number."""
+        user_id = authorize(actor, owner)
+        with self._uow_factory() as uow:
+            return uow.reader.change_mark(user_id)
+
+    def prune_changes(self) -> None:
+        """Forget tombstones older than the retention period, and expired idempotency keys."""
+        now = self._clock()
+        with self._uow_factory() as uow:
+            uow.tasks.prune_tombstones(before=now - self._retention)
+            uow.commit()
+        with self._uow_factory() as uow:
+            uow.tasks.prune_keys(before=now - KEY_LIFETIME)
+            uow.commit()
+
+    def _maybe_prune(self) -> None:
+        """After a delete or an idempotent write: at most once per ``PRUNE_INTERVAL`` per worker.
+
+        Best effort: a failure is logged and the next chance retries.
+        """
+        now = self._clock()
+        with self._prune_lock:
+            if self._pruned_at is not None and now - self._pruned_at < PRUNE_INTERVAL:
+                return
+            self._pruned_at = now
+        try:
+            self.prune_changes()
+        except Exception:
+            logger.warning("pruning old tombstones failed; retried later", exc_info=True)
 
     def stats(self, *, actor: str, owner: str | None = None) -> TaskStats:
         """Counts by status and priority, and how many are overdue."""
@@ -235,6 +410,8 @@ class TaskService:
         task_id: uuid.UUID,
         expected_version: int | None,
         change: Change | None,
+        *,
+        once: OnceSlot | None = None,
     ) -> Written:
         """Read, check the version, change (or remove), commit: optimistic, then locked.
 
@@ -251,7 +428,7 @@ class TaskService:
                     raise TaskNotFound()
                 check_version(task, expected_version)
                 try:
-                    created = self._store(uow.tasks, task, change)
+                    created = self._store(uow.tasks, task, change, once)
                     uow.commit()
                 except VersionConflict:
                     if expected_version is not None or locked:
@@ -260,21 +437,34 @@ class TaskService:
                 return Written(task, created)
         raise VersionConflict()  # pragma: no cover - the locked attempt returns or raises
 
-    def _store(self, tasks: TaskRepository, task: Task, change: Change | None) -> tuple[Task, ...]:
+    def _store(
+        self,
+        tasks: TaskRepository,
+        task: Task,
+        change: Change | None,
+        once: OnceSlot | None = None,
+    ) -> tuple[Task, ...]:
         """Apply the change (or remove); a completion of a recurring task adds the next one.
 
-        Both writes go to the same unit of work, so both or neither are stored.
+        Both writes go to the same unit of work, so both or neither are stored,
+        and so does an idempotency key (``once``), stored first.
         """
         if change is None:
-            tasks.remove(task)
+            tasks.remove(task, deleted_at=self._clock())
             return ()
         previous_version, was_completed = task.version, task.completed
         now = self._clock()
-        if not change(task, now):
-            return ()
-        created = self._next_occurrence(task, now) if task.completed and not was_completed else None
+        changed = change(task, now)
+        created = None
+        if changed and task.completed and not was_completed:
+            created = self._next_occurrence(task, now)
         if created is not None:
             task.link_next_occurrence(created.id)
+        if once is not None:
+            written = Written(task, (created,) if created is not None else ())
+            once.outcome = self._remember(tasks, task.user_id, once.once, written, now)
+        if not changed:
+            return ()
         tasks.save(task, previous_version=previous_version)
         if created is None:
             return ()

@@ -58,7 +58,7 @@ class BearerAuthentication(HTTPBearer):
     pass every time. ``resolve`` returns the container's ``Wiring``.
     """
 
-    def __init__(self, *, resolve: Callable[[], Wiring]) -> None:
+    def __init__(self, *, resolve: Callable[[], Wiring], gated: bool = True) -> None:
         super().__init__(
             scheme_name="bearer",
             bearerFormat="JWT",
@@ -70,6 +70,9 @@ class BearerAuthentication(HTTPBearer):
             auto_error=False,
         )
         self._resolve = resolve
+        # ``gated=False``: a long poll takes the gate itself around each read
+        # (``todo_http.changes``) instead of holding a slot while it waits.
+        self._gated = gated
 
     async def __call__(  # type: ignore[override]
         self, request: HTTPConnection
@@ -82,9 +85,13 @@ class BearerAuthentication(HTTPBearer):
             path_owner=owner,
             may_block=wiring.may_block,
         )
+        caller = Caller(actor=actor, owner=owner, service=wiring.service)
+        if not self._gated:
+            yield caller
+            return
         gate: DatabaseGate = request.app.state.database_gate
         async with gate.admitted():
-            yield Caller(actor=actor, owner=owner, service=wiring.service)
+            yield caller
 
 
 async def authenticate(

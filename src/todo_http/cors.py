@@ -9,8 +9,14 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 ALLOWED_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
-ALLOWED_HEADERS: Final = ("Authorization", "Content-Type", "If-Match", "If-None-Match")
-EXPOSED_HEADERS: Final = ("ETag", "Location", "Link", "X-Total-Count")
+ALLOWED_HEADERS: Final = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+)
+EXPOSED_HEADERS: Final = ("ETag", "Location", "Link", "X-Total-Count", "Idempotent-Replayed")
 
 
 def add_cors(app: FastAPI, origins: Iterable[str]) -> None:

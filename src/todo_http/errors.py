@@ -24,10 +24,12 @@ from todo_core.errors import (
     InvalidTokenPayload,
     NotAuthenticated,
     StorageUnavailable,
+    SyncTokenExpired,
     TaskNotFound,
     TodoError,
     VersionConflict,
 )
+from todo_core.idempotency import IdempotencyInProgress
 from todo_http.unavailable import report_unavailable
 
 logger = logging.getLogger("todo_http")
@@ -55,6 +57,8 @@ STATUS_BY_ERROR: Final[Mapping[type[TodoError], int]] = {
     AccessDenied: 403,
     TaskNotFound: 404,
     VersionConflict: 412,
+    IdempotencyInProgress: 409,
+    SyncTokenExpired: 410,
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
     InvalidInput: 422,

@@ -22,8 +22,10 @@ from todo_core.edits import TaskChanges
 from todo_core.services import Written
 from todo_http.auth import Caller
 from todo_http.body import ChangesBody, CompletionBody, DraftBody
+from todo_http.changes import CHANGES_PARAMETERS, follow_changes, parse_changes_query
 from todo_http.conditional import expected_version, none_match
-from todo_http.deps import CurrentCaller
+from todo_http.deps import CurrentCaller, UngatedCaller
+from todo_http.idempotency import IdempotencyKey, once, reply
 from todo_http.listing import page_headers
 from todo_http.listing_parameters import LIST_PARAMETERS
 from todo_http.openapi import error_responses, header, request_body
@@ -34,8 +36,8 @@ from todo_http.presenters import (
     task_response,
     tasks_response,
 )
-from todo_http.schemas import TagCount, Task, TaskStats
-from todo_presentation.documents import stats_document, tags_document
+from todo_http.schemas import TagCount, Task, TaskChangeFeed, TaskStats
+from todo_presentation.documents import changes_document, stats_document, tags_document
 from todo_presentation.listing import parse_listing
 
 router = APIRouter()
@@ -64,6 +66,11 @@ _WRITTEN: Final = {
         '`<path of the new task>; rel="next-occurrence"` when completing a recurring task '
         "created its next occurrence."
     ),
+}
+_REPLAYED: Final = {
+    "Idempotent-Replayed": header(
+        "`true` when this is the remembered answer to an earlier request."
+    )
 }
 _WRITE_ERRORS: Final = error_responses(401, 403, 404, 412, 413, 415, 422, 503)
 
@@ -127,16 +134,39 @@ def list_tasks(request: Request, caller: CurrentCaller) -> Response:
     response_model=Task,
     summary="Create a task",
     responses={
-        201: {"headers": {**_ETAG, "Location": header("The task's path, same route shape.")}},
-        **error_responses(401, 403, 413, 415, 422, 503),
+        201: {
+            "headers": {
+                **_ETAG,
+                "Location": header("The task's path, same route shape."),
+                **_REPLAYED,
+            }
+        },
+        **error_responses(401, 403, 409, 413, 415, 422, 503),
     },
     openapi_extra=request_body("TaskCreate", required=True),
 )
-def create_task(request: Request, caller: CurrentCaller, draft: DraftBody) -> Response:
-    """Add a task to the user's collection."""
+def create_task(
+    request: Request,
+    caller: CurrentCaller,
+    draft: DraftBody,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Add a task to the user's collection; with `Idempotency-Key`, at most once."""
+
+    def respond(written: Written) -> Response:
+        location = f"{_collection_path(request)}/{written.task.id}"
+        return task_response(written.task, status_code=201, location=location)
+
+    if idempotency_key is not None:
+        outcome = caller.service.create_once(
+            actor=caller.actor,
+            owner=caller.owner,
+            draft=draft,
+            once=once(idempotency_key, request, respond, draft),
+        )
+        return reply(outcome.response, replayed=outcome.replayed)
     task = caller.service.create(actor=caller.actor, owner=caller.owner, draft=draft)
-    location = f"{_collection_path(request)}/{task.id}"
-    return task_response(task, status_code=201, location=location)
+    return respond(Written(task))
 
 
 @router.get(
@@ -161,6 +191,33 @@ def task_tags(caller: CurrentCaller) -> Response:
     """Every tag the user's tasks carry, with how many carry it, by name case-insensitively."""
     tags = caller.service.tags(actor=caller.actor, owner=caller.owner)
     return json_response(tags_document(tags))
+
+
+@router.get(
+    "/tasks/changes",
+    response_model=TaskChangeFeed,
+    summary="Follow changes",
+    responses=error_responses(401, 403, 410, 422, 503),
+    openapi_extra={"parameters": CHANGES_PARAMETERS},
+)
+async def task_changes(request: Request, caller: UngatedCaller) -> Response:
+    """What changed since the token `since`: tasks changed (once each, current state, in the
+    order they were committed) and tasks deleted; `next` continues, `more` says whether
+    another page is ready now. Without `since`: every current task.
+
+    No change is ever skipped or repeated, whatever order concurrent writes commit in.
+    With `wait` and nothing to report, the request is held until a change or the time is
+    up (then an empty answer with the same token). A token older than the deletions kept
+    (`CHANGES_RETENTION_DAYS`) is a 410: fetch everything again.
+    """
+    query = parse_changes_query(request.query_params)
+    feed = await follow_changes(
+        caller,
+        query,
+        gate=request.app.state.database_gate,
+        waiting=request.app.state.change_waiting,
+    )
+    return json_response(changes_document(feed))
 
 
 @router.get(
@@ -243,7 +300,10 @@ def update_task(
     "/tasks/{task_id}/complete",
     response_model=Task,
     summary="Complete, reopen or toggle a task",
-    responses={200: {"headers": _WRITTEN}, **_WRITE_ERRORS},
+    responses={
+        200: {"headers": {**_WRITTEN, **_REPLAYED}},
+        **error_responses(401, 403, 404, 409, 412, 413, 415, 422, 503),
+    },
     openapi_extra=request_body("TaskCompletion", required=False),
 )
 def complete_task(
@@ -251,9 +311,30 @@ def complete_task(
     task_id: uuid.UUID,
     caller: CurrentCaller,
     completed: CompletionBody,
+    *,
     if_match: IfMatch = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """No body or `{}` toggles; `{"completed": bool}` sets."""
+    """No body or `{}` toggles; `{"completed": bool}` sets. With `Idempotency-Key`, a retry
+    replays the first answer (a retried toggle never flips the task back)."""
+    if idempotency_key is not None:
+        key = once(
+            idempotency_key,
+            request,
+            lambda written: _written_response(request, written, depth=2),
+            task_id,
+            completed,
+        )
+        expected = expected_version(if_match, _current_version(caller, task_id))
+        outcome = caller.service.set_completed_once(
+            actor=caller.actor,
+            owner=caller.owner,
+            task_id=task_id,
+            completed=completed,
+            once=key,
+            expected_version=expected,
+        )
+        return reply(outcome.response, replayed=outcome.replayed)
     expected = expected_version(if_match, _current_version(caller, task_id))
     written = caller.service.set_completed(
         actor=caller.actor,

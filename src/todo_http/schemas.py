@@ -298,6 +298,26 @@ class TagCount(BaseModel):
     count: Annotated[int, Field(ge=1)]
 
 
+class DeletedTask(BaseModel):
+    """A tombstone in the changes feed: the id of a task deleted, and when."""
+
+    model_config = ConfigDict(title="DeletedTask")
+
+    id: uuid.UUID
+    deleted_at: Annotated[datetime, WithJsonSchema(TIMESTAMP_OUTPUT_SCHEMA)]
+
+
+class TaskChangeFeed(BaseModel):
+    """One page of the changes feed (API.md section 10)."""
+
+    model_config = ConfigDict(title="TaskChangeFeed")
+
+    changed: list[Task]
+    deleted: list[DeletedTask]
+    next: Annotated[str, Field(min_length=1)]
+    more: bool
+
+
 class Health(BaseModel):
     """The process is up."""
 

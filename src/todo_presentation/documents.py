@@ -1,4 +1,4 @@
-"""A task and the counts as the API's JSON documents (API.md sections 3 and 4)."""
+"""A task, the counts and the changes feed as the API's JSON documents (API.md sections 3 and 4)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from todo_core.changes import ChangeFeed
 from todo_core.model import Task
 from todo_core.queries import TagCount, TaskStats
 from todo_core.timestamps import format_timestamp
@@ -54,3 +55,16 @@ def stats_document(stats: TaskStats) -> dict[str, Any]:
 def tags_document(tags: Sequence[TagCount]) -> list[dict[str, Any]]:
     """``GET .../tasks/tags``: every tag with its count, by name case-insensitively."""
     return [{"name": tag.name, "count": tag.count} for tag in tags]
+
+
+def changes_document(feed: ChangeFeed) -> dict[str, Any]:
+    """``GET .../tasks/changes``: tasks changed (current state), tombstones, next token, more."""
+    return {
+        "changed": [task_document(task) for task in feed.changed],
+        "deleted": [
+            {"id": str(tombstone.task_id), "deleted_at": format_timestamp(tombstone.deleted_at)}
+            for tombstone in feed.deleted
+        ],
+        "next": feed.next_token,
+        "more": feed.more,
+    }

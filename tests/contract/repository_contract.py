@@ -19,6 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.contract.changes_contract import ChangesContract
+from tests.contract.idempotency_contract import IdempotencyContract
 from tests.support import oracle
 from tests.support.builders import (
     add_tasks,
@@ -91,7 +93,7 @@ def _assert_utc(moment: datetime | None) -> None:
         assert moment.utcoffset() == timedelta(0)
 
 
-class RepositoryContract:
+class RepositoryContract(ChangesContract, IdempotencyContract):
     """Tests run against every adapter; subclasses provide the ``uow_factory`` fixture."""
 
     # --- storing and reading back -------------------------------------------------

@@ -61,7 +61,7 @@ def test_the_scripts_ship_inside_the_package_without_an_ini_file() -> None:
     assert SCRIPT_LOCATION.is_dir()
     assert (SCRIPT_LOCATION / "env.py").is_file()
     assert SCRIPT_LOCATION.parent.name == "sql"
-    assert head_revision() == "0002"
+    assert head_revision() == "0003_changes"
 
 
 def test_an_empty_database_upgrades_to_head_and_downgrades_to_empty(empty_database: str) -> None:
@@ -74,7 +74,17 @@ def test_an_empty_database_upgrades_to_head_and_downgrades_to_empty(empty_databa
     downgrade_database(engine, "base")
     after_downgrade = (current_revision(engine), _tables(engine) - {"alembic_version"})
 
-    assert after_upgrade == (head_revision(), {"tasks", "task_tags", "alembic_version"})
+    assert after_upgrade == (
+        head_revision(),
+        {
+            "tasks",
+            "task_tags",
+            "change_clocks",
+            "task_changes",
+            "idempotency_keys",
+            "alembic_version",
+        },
+    )
     assert indexes == EXPECTED_INDEXES
     assert after_downgrade == (None, set())
     engine.dispose()

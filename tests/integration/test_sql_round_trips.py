@@ -122,6 +122,8 @@ def test_each_use_case_costs_at_most_two_statements_and_no_transaction(
     for n in range(3):
         service.create(actor=user_id, draft=TaskDraft(title=f"seed {n}"))
     task = service.create(actor=user_id, draft=TaskDraft(title="measured"))
+    doomed = service.create(actor=user_id, draft=TaskDraft(title="pruning"))
+    service.delete(actor=user_id, task_id=doomed.id)  # the worker's first prune of tombstones
     first_page = service.list(actor=user_id, request=ListRequest(limit=2))
     assert first_page.next_cursor is not None
 
@@ -160,17 +162,19 @@ def test_each_use_case_costs_at_most_two_statements_and_no_transaction(
 
     # (statements, commits) at the cursor; then every round trip on the wire:
     # a lone write is atomic by itself, and no ping on a busy connection.
+    # A task's write carries the changes feed's bookkeeping in the same statement
+    # (``WITH written AS (<write>), bumped AS (<clock>) INSERT INTO task_changes``).
     assert costs == {
-        "create": (1, 1, "INSERT"),
+        "create": (1, 1, "WITH"),
         "get": (1, 0, "SELECT"),
         "list": (1, 0, "SELECT"),
         "list, filtered and sorted": (1, 0, "SELECT"),
         "list, next page by cursor": (1, 0, "SELECT"),
         "list, offset past the end": (1, 0, "SELECT"),
-        "update": (2, 1, "SELECT UPDATE"),
-        "complete": (2, 1, "SELECT UPDATE"),
+        "update": (2, 1, "SELECT WITH"),
+        "complete": (2, 1, "SELECT WITH"),
         "stats": (1, 0, "SELECT"),
-        "delete": (2, 1, "SELECT DELETE"),
+        "delete": (2, 1, "SELECT WITH"),
     }
 
 
@@ -218,7 +222,9 @@ def test_a_plain_read_and_the_conditional_write_are_the_statements_of_an_update(
     select, update = (" ".join(s.split()) for s in traffic.statements)
     assert select.startswith("SELECT")
     assert "FOR UPDATE" not in select
-    assert update.startswith("UPDATE tasks SET")
+    assert update.startswith("WITH written AS (UPDATE tasks SET")
+    assert "INSERT INTO change_clocks" in update
+    assert "INSERT INTO task_changes" in update
     assert "WHERE tasks.id = " in update
     assert "tasks.version = " in update
 
@@ -247,7 +253,7 @@ def test_a_read_then_a_write_in_one_unit_of_work_puts_only_the_write_in_a_transa
     assert traffic.measure(read_then_write) == (
         3,
         1,
-        "SELECT BEGIN SELECT UPDATE COMMIT",
+        "SELECT BEGIN SELECT WITH COMMIT",
     )
 
 
@@ -291,7 +297,7 @@ def test_an_update_that_loses_the_race_retries_once_under_the_row_lock(
         lambda: racing.update(actor=user_id, task_id=task.id, changes=TaskChanges(title="mine"))
     )
 
-    assert cost[2] == "SELECT UPDATE BEGIN SELECT UPDATE COMMIT"
+    assert cost[2] == "SELECT WITH BEGIN SELECT WITH COMMIT"
     stored = direct.get(actor=user_id, task_id=task.id)
     assert (stored.title, stored.description, stored.version) == ("mine", "theirs", 3)
 
@@ -318,7 +324,7 @@ def test_a_conditional_update_that_loses_the_race_changes_nothing(
                 expected_version=1,
             )
 
-    assert traffic.measure(conditional)[2] == "SELECT UPDATE"
+    assert traffic.measure(conditional)[2] == "SELECT WITH"
     stored = direct.get(actor=user_id, task_id=task.id)
     assert (stored.title, stored.description, stored.version) == ("contended", "theirs", 2)
 
@@ -335,7 +341,7 @@ def test_two_writes_in_one_unit_of_work_are_one_transaction(
             uow.tasks.add(second)
             uow.commit()
 
-    assert traffic.measure(two_writes) == (2, 1, "BEGIN INSERT INSERT COMMIT")
+    assert traffic.measure(two_writes) == (2, 1, "BEGIN WITH WITH COMMIT")
 
 
 def test_a_lone_write_that_is_never_committed_is_never_sent(
@@ -365,7 +371,7 @@ def test_a_read_after_a_lone_write_sees_it_inside_one_transaction(
             assert uow.tasks.get(task.user_id, task.id) is not None
             uow.commit()
 
-    assert traffic.measure(write_then_read) == (2, 1, "BEGIN INSERT SELECT COMMIT")
+    assert traffic.measure(write_then_read) == (2, 1, "BEGIN WITH SELECT COMMIT")
 
 
 def test_a_connection_that_served_reads_goes_back_to_the_pool_transactional(

@@ -22,7 +22,7 @@ export interface paths {
         put?: never;
         /**
          * Create a task
-         * @description Add a task to the user's collection.
+         * @description Add a task to the user's collection; with `Idempotency-Key`, at most once.
          */
         post: operations["create_task"];
         delete?: never;
@@ -63,6 +63,33 @@ export interface paths {
          * @description Every tag the user's tasks carry, with how many carry it, by name case-insensitively.
          */
         get: operations["task_tags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow changes
+         * @description What changed since the token `since`: tasks changed (once each, current state, in the
+         *     order they were committed) and tasks deleted; `next` continues, `more` says whether
+         *     another page is ready now. Without `since`: every current task.
+         *
+         *     No change is ever skipped or repeated, whatever order concurrent writes commit in.
+         *     With `wait` and nothing to report, the request is held until a change or the time is
+         *     up (then an empty answer with the same token). A token older than the deletions kept
+         *     (`CHANGES_RETENTION_DAYS`) is a 410: fetch everything again.
+         */
+        get: operations["task_changes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -118,7 +145,8 @@ export interface paths {
         head?: never;
         /**
          * Complete, reopen or toggle a task
-         * @description No body or `{}` toggles; `{"completed": bool}` sets.
+         * @description No body or `{}` toggles; `{"completed": bool}` sets. With `Idempotency-Key`, a retry
+         *     replays the first answer (a retried toggle never flips the task back).
          */
         patch: operations["complete_task"];
         trace?: never;
@@ -141,7 +169,7 @@ export interface paths {
         put?: never;
         /**
          * Create a task
-         * @description Add a task to the user's collection.
+         * @description Add a task to the user's collection; with `Idempotency-Key`, at most once.
          */
         post: operations["create_task_by_user_id"];
         delete?: never;
@@ -182,6 +210,33 @@ export interface paths {
          * @description Every tag the user's tasks carry, with how many carry it, by name case-insensitively.
          */
         get: operations["task_tags_by_user_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/tasks/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow changes
+         * @description What changed since the token `since`: tasks changed (once each, current state, in the
+         *     order they were committed) and tasks deleted; `next` continues, `more` says whether
+         *     another page is ready now. Without `since`: every current task.
+         *
+         *     No change is ever skipped or repeated, whatever order concurrent writes commit in.
+         *     With `wait` and nothing to report, the request is held until a change or the time is
+         *     up (then an empty answer with the same token). A token older than the deletions kept
+         *     (`CHANGES_RETENTION_DAYS`) is a 410: fetch everything again.
+         */
+        get: operations["task_changes_by_user_id"];
         put?: never;
         post?: never;
         delete?: never;
@@ -237,7 +292,8 @@ export interface paths {
         head?: never;
         /**
          * Complete, reopen or toggle a task
-         * @description No body or `{}` toggles; `{"completed": bool}` sets.
+         * @description No body or `{}` toggles; `{"completed": bool}` sets. With `Idempotency-Key`, a retry
+         *     replays the first answer (a retried toggle never flips the task back).
          */
         patch: operations["complete_task_by_user_id"];
         trace?: never;
@@ -286,6 +342,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * DeletedTask
+         * @description A tombstone in the changes feed: the id of a task deleted, and when.
+         */
+        DeletedTask: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Deleted At
+             * Format: date-time
+             * @description RFC 3339 in UTC with microseconds and a four-digit year.
+             * @example 2026-11-26T10:00:00.000000Z
+             */
+            deleted_at: string;
+        };
         /**
          * ErrorBody
          * @description Every error except 422.
@@ -405,6 +479,20 @@ export interface components {
             next_occurrence_id: string | null;
             /** Remind At */
             remind_at: string | null;
+        };
+        /**
+         * TaskChangeFeed
+         * @description One page of the changes feed (API.md section 10).
+         */
+        TaskChangeFeed: {
+            /** Changed */
+            changed: components["schemas"]["Task"][];
+            /** Deleted */
+            deleted: components["schemas"]["DeletedTask"][];
+            /** Next */
+            next: string;
+            /** More */
+            more: boolean;
         };
         /**
          * TaskPriority
@@ -665,7 +753,10 @@ export interface operations {
     create_task: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of 1-255 printable ASCII characters, as a Structured Field string (`"k"`) or bare: a retry with the same key and request replays the first response (`Idempotent-Replayed: true`); another request with it is a 422; while the first runs, 409. Remembered for 24 hours. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -682,6 +773,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The task's path, same route shape. */
                     Location?: string;
+                    /** @description `true` when this is the remembered answer to an earlier request. */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -701,6 +794,15 @@ export interface operations {
             };
             /** @description The path's user id is not the token's subject. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -835,6 +937,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database cannot be reached (or its schema is out of date); retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    task_changes: {
+        parameters: {
+            query?: {
+                /** @description The `next` token of an earlier answer. Without it: every current task. */
+                since?: string;
+                /** @description Changes per page; `more` says whether others remain. */
+                limit?: number;
+                /** @description Seconds to hold the request while nothing changed (long poll). */
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskChangeFeed"];
+                };
+            };
+            /** @description No usable bearer token: `Not authenticated`, `Invalid or expired token` or `Invalid token payload`. */
+            401: {
+                headers: {
+                    /** @description Always `Bearer`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path's user id is not the token's subject. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Sync token expired; fetch everything again`: older than the deletions kept. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; one item per bad field, the input never echoed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -1240,6 +1418,8 @@ export interface operations {
             header?: {
                 /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
                 "If-Match"?: string;
+                /** @description A key of 1-255 printable ASCII characters, as a Structured Field string (`"k"`) or bare: a retry with the same key and request replays the first response (`Idempotent-Replayed: true`); another request with it is a 422; while the first runs, 409. Remembered for 24 hours. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 task_id: string;
@@ -1259,6 +1439,8 @@ export interface operations {
                     ETag?: string;
                     /** @description `<path of the new task>; rel="next-occurrence"` when completing a recurring task created its next occurrence. */
                     Link?: string;
+                    /** @description `true` when this is the remembered answer to an earlier request. */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1287,6 +1469,15 @@ export interface operations {
             };
             /** @description No such task for this user (or not a route). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1448,7 +1639,10 @@ export interface operations {
     create_task_by_user_id: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key of 1-255 printable ASCII characters, as a Structured Field string (`"k"`) or bare: a retry with the same key and request replays the first response (`Idempotent-Replayed: true`); another request with it is a 422; while the first runs, 409. Remembered for 24 hours. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Must equal the token's `sub` (case-sensitive), else 403. `tasks` is not a user id in this position: `/api/tasks/...` is the short route shape. */
                 user_id: string;
@@ -1468,6 +1662,8 @@ export interface operations {
                     ETag?: string;
                     /** @description The task's path, same route shape. */
                     Location?: string;
+                    /** @description `true` when this is the remembered answer to an earlier request. */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1487,6 +1683,15 @@ export interface operations {
             };
             /** @description The path's user id is not the token's subject. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1627,6 +1832,85 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database cannot be reached (or its schema is out of date); retry later. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    task_changes_by_user_id: {
+        parameters: {
+            query?: {
+                /** @description The `next` token of an earlier answer. Without it: every current task. */
+                since?: string;
+                /** @description Changes per page; `more` says whether others remain. */
+                limit?: number;
+                /** @description Seconds to hold the request while nothing changed (long poll). */
+                wait?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Must equal the token's `sub` (case-sensitive), else 403. `tasks` is not a user id in this position: `/api/tasks/...` is the short route shape. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskChangeFeed"];
+                };
+            };
+            /** @description No usable bearer token: `Not authenticated`, `Invalid or expired token` or `Invalid token payload`. */
+            401: {
+                headers: {
+                    /** @description Always `Bearer`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path's user id is not the token's subject. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Sync token expired; fetch everything again`: older than the deletions kept. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input; one item per bad field, the input never echoed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -2040,6 +2324,8 @@ export interface operations {
             header?: {
                 /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
                 "If-Match"?: string;
+                /** @description A key of 1-255 printable ASCII characters, as a Structured Field string (`"k"`) or bare: a retry with the same key and request replays the first response (`Idempotent-Replayed: true`); another request with it is a 422; while the first runs, 409. Remembered for 24 hours. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Must equal the token's `sub` (case-sensitive), else 403. `tasks` is not a user id in this position: `/api/tasks/...` is the short route shape. */
@@ -2061,6 +2347,8 @@ export interface operations {
                     ETag?: string;
                     /** @description `<path of the new task>; rel="next-occurrence"` when completing a recurring task created its next occurrence. */
                     Link?: string;
+                    /** @description `true` when this is the remembered answer to an earlier request. */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2089,6 +2377,15 @@ export interface operations {
             };
             /** @description No such task for this user (or not a route). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

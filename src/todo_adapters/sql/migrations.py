@@ -24,7 +24,9 @@ from todo_adapters.sql.engine import WRITE_INTENT, make_engine
 
 SCRIPT_LOCATION: Final = Path(__file__).resolve().parent / "alembic"
 #: The tables these migrations own; anything else in the database is left alone.
-OWN_TABLES: Final = frozenset({"tasks", "task_tags"})
+OWN_TABLES: Final = frozenset(
+    {"tasks", "task_tags", "change_clocks", "task_changes", "idempotency_keys"}
+)
 
 DatabaseTarget = str | URL | Engine
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from todo_adapters.sql.changes import changes_statement, mark_statement, recall_statement
 from todo_adapters.sql.listing import list_statement, stats_statement, storable, tags_statement
 from todo_adapters.sql.mapper import task_from_values
 from todo_adapters.sql.repository import StatementRunner
+from todo_core.changes import ChangeBatch, ChangeEntry
+from todo_core.idempotency import Remembered, StoredResponse
 from todo_core.model import TaskPriority, TaskStatus
 from todo_core.queries import Page, TagCount, TaskQuery, TaskStats, page_from_rows
 
@@ -45,6 +48,50 @@ class SqlTaskReader:
             return ()
         rows = self._runner.read(*tags_statement(user_id)).mappings().all()
         return tuple(TagCount(str(row["name"]), int(row["count"])) for row in rows)
+
+    def changes(
+        self, user_id: str, *, after: int, limit: int, include_deleted: bool
+    ) -> ChangeBatch:
+        if not storable(user_id):
+            return ChangeBatch((), 0, 0)
+        statement = changes_statement(
+            user_id, after=after, limit=limit, include_deleted=include_deleted
+        )
+        rows = self._runner.read(*statement).mappings().all()
+        if not rows:
+            return ChangeBatch((), 0, 0)
+        entries = tuple(
+            ChangeEntry(
+                seq=int(row["change_seq"]),
+                task_id=row["change_task_id"],
+                task=task_from_values(row) if row["id"] is not None else None,
+                deleted_at=row["change_deleted_at"],
+            )
+            for row in rows
+            if row["change_seq"] is not None
+        )
+        return ChangeBatch(entries, int(rows[0]["clock_seq"]), int(rows[0]["clock_pruned"]))
+
+    def change_mark(self, user_id: str) -> int:
+        if not storable(user_id):
+            return 0
+        seq = self._runner.read(mark_statement(), {"user_id": user_id}).scalar_one_or_none()
+        return 0 if seq is None else int(seq)
+
+    def recall(self, user_id: str, key: str) -> Remembered | None:
+        if not storable(user_id) or not storable(key):
+            return None
+        parameters = {"user_id": user_id, "key": key}
+        row = self._runner.read(recall_statement(), parameters).mappings().one_or_none()
+        if row is None:
+            return None
+        headers = row["headers"]
+        if isinstance(headers, str):
+            headers = json.loads(headers)
+        response = StoredResponse(
+            int(row["status"]), str(row["body"]), tuple((str(n), str(v)) for n, v in headers)
+        )
+        return Remembered(str(row["key"]), str(row["fingerprint"]), response, row["created_at"])
 
 
 def _json_object(value: object) -> dict[str, int]:

@@ -12,10 +12,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import CursorResult, Executable
+from sqlalchemy import CursorResult, Delete, Executable, Insert, Update
 
+from todo_adapters.sql.changes import (
+    DELETED_AT,
+    mark_pruned_statement,
+    prune_keys_statement,
+    prune_statement,
+    remember_statement,
+    stamp_statement,
+    stamped_statement,
+    take_numbers_statement,
+)
 from todo_adapters.sql.listing import storable
 from todo_adapters.sql.mapper import tag_values, task_from_values, values_from_task
 from todo_adapters.sql.statements import (
@@ -30,6 +41,7 @@ from todo_adapters.sql.statements import (
     update_statement,
 )
 from todo_core.errors import VersionConflict
+from todo_core.idempotency import IdempotencyKeyTaken, Remembered
 from todo_core.model import Task
 
 #: Inspects a write's result when it is sent; raises if the write did not do its job.
@@ -61,6 +73,11 @@ def _one_row_or_conflict(result: CursorResult[Any]) -> None:
         raise VersionConflict()
 
 
+def _key_stored(result: CursorResult[Any]) -> None:
+    if result.rowcount != 1:
+        raise IdempotencyKeyTaken()
+
+
 def _any_result(_result: CursorResult[Any]) -> None:
     """A write whose row count says nothing (the rows of a task's tags)."""
 
@@ -90,7 +107,9 @@ class SqlTaskRepository:
 
     def add(self, task: Task) -> None:
         statement = insert_statement(self._runner.dialect_name, returning_ids=False)
-        self._runner.write(statement, values_from_task(task), check=_inserted([task.id]))
+        self._write_stamped(
+            statement, values_from_task(task), _inserted([task.id]), task.user_id, task.id
+        )
         self._add_tags([task])
 
     def add_many(self, tasks: Sequence[Task]) -> None:
@@ -104,6 +123,8 @@ class SqlTaskRepository:
             alone=False,
         )
         self._add_tags(tasks)
+        for user_id in dict.fromkeys(task.user_id for task in tasks):
+            self._stamp(user_id, [(task.id, None) for task in tasks if task.user_id == user_id])
 
     def get(self, user_id: str, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
         if not storable(user_id):
@@ -124,7 +145,9 @@ class SqlTaskRepository:
         values = values_from_task(task)
         parameters = match_parameters(task.user_id, task.id, previous_version)
         parameters.update({NEW_PREFIX + name: values[name] for name in MUTABLE_COLUMNS})
-        self._runner.write(update_statement(), parameters, check=_one_row_or_conflict)
+        self._write_stamped(
+            update_statement(), parameters, _one_row_or_conflict, task.user_id, task.id
+        )
         if self._read_tags.get(task.id) != task.tags:
             match = match_parameters(task.user_id, task.id)
             self._runner.write(delete_tags_statement(), match, check=_any_result)
@@ -136,6 +159,75 @@ class SqlTaskRepository:
         if rows:
             self._runner.write(insert_tags_statement(), rows, check=_any_result, alone=False)
 
-    def remove(self, task: Task) -> None:
+    def remove(self, task: Task, *, deleted_at: datetime | None = None) -> None:
         parameters = match_parameters(task.user_id, task.id, task.version)
-        self._runner.write(delete_statement(), parameters, check=_one_row_or_conflict)
+        self._write_stamped(
+            delete_statement(),
+            parameters,
+            _one_row_or_conflict,
+            task.user_id,
+            task.id,
+            deleted_at=deleted_at or datetime.now(UTC),
+        )
+
+    def prune_tombstones(self, *, before: datetime) -> None:
+        parameters = {"before": before}
+        self._runner.write(mark_pruned_statement(), parameters, check=_any_result, alone=False)
+        self._runner.write(prune_statement(), parameters, check=_any_result, alone=False)
+
+    def remember(self, user_id: str, remembered: Remembered, *, expired_before: datetime) -> None:
+        response = remembered.response
+        parameters = {
+            "user_id": user_id,
+            "key": remembered.key,
+            "fingerprint": remembered.fingerprint,
+            "status": response.status,
+            "body": response.body,
+            "headers": [list(pair) for pair in response.headers],
+            "created_at": remembered.created_at,
+            "expired_before": expired_before,
+        }
+        statement = remember_statement(self._runner.dialect_name)
+        self._runner.write(statement, parameters, check=_key_stored)
+
+    def prune_keys(self, *, before: datetime) -> None:
+        self._runner.write(prune_keys_statement(), {"before": before}, check=_any_result)
+
+    def _write_stamped(
+        self,
+        statement: Insert | Update | Delete,
+        parameters: dict[str, Any],
+        check: Check,
+        user_id: str,
+        task_id: uuid.UUID,
+        *,
+        deleted_at: datetime | None = None,
+    ) -> None:
+        """One task's write with its change stamp: one statement on PostgreSQL, else three."""
+        if self._runner.dialect_name == "postgresql":
+            stamped = stamped_statement(statement)
+            self._runner.write(stamped, {**parameters, DELETED_AT: deleted_at}, check=check)
+            return
+        self._runner.write(statement, parameters, check=check)
+        self._stamp(user_id, [(task_id, deleted_at)])
+
+    def _stamp(self, user_id: str, touched: Sequence[tuple[uuid.UUID, datetime | None]]) -> None:
+        """Take the owner's next numbers (locking its clock to commit), stamp each task.
+
+        The last step of every write (see ``todo_adapters.sql.changes``); never
+        held back, since the stamps need the numbers it returns.
+        """
+        taken: list[int] = []
+
+        def numbers(result: CursorResult[Any]) -> None:
+            taken.append(int(result.scalar_one()))
+
+        dialect = self._runner.dialect_name
+        parameters = {"user_id": user_id, "count": len(touched)}
+        self._runner.write(take_numbers_statement(dialect), parameters, check=numbers, alone=False)
+        first = taken[0] - len(touched) + 1
+        rows = [
+            {"user_id": user_id, "task_id": task_id, "seq": first + index, "deleted_at": moment}
+            for index, (task_id, moment) in enumerate(touched)
+        ]
+        self._runner.write(stamp_statement(dialect), rows, check=_any_result, alone=False)

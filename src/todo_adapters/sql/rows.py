@@ -21,6 +21,7 @@ from typing import Final
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
     Uuid,
     text,
 )
@@ -178,3 +180,67 @@ def tasks_table() -> Table:
 def task_tags_table() -> Table:
     """The Core table behind ``TaskTagRow``."""
     return metadata.tables[TaskTagRow.__tablename__]
+
+
+class ChangeClockRow(_Row, table=True):
+    """A user's change clock (``todo_core.changes``): the last number taken, the highest pruned.
+
+    Every write takes its numbers with ``INSERT ... ON CONFLICT DO UPDATE SET
+    seq = seq + n RETURNING seq`` inside its transaction: the row stays locked
+    until that transaction ends, so one user's numbers follow commit order.
+    """
+
+    __tablename__ = "change_clocks"
+
+    user_id: str = Field(sa_column=Column(String(USER_ID_MAX_LENGTH), primary_key=True))
+    seq: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    pruned_seq: int = Field(
+        sa_column=Column(BigInteger(), nullable=False, server_default=text("0"))
+    )
+
+
+class TaskChangeRow(_Row, table=True):
+    """A task's last change: its number, and when it was deleted (a tombstone) if it was."""
+
+    __tablename__ = "task_changes"
+    __table_args__ = (
+        Index("ix_task_changes_user_seq", "user_id", "seq", unique=True),
+        Index("ix_task_changes_deleted_at", "deleted_at"),
+    )
+
+    user_id: str = Field(sa_column=Column(String(USER_ID_MAX_LENGTH), primary_key=True))
+    task_id: uuid.UUID = Field(sa_column=Column(Uuid(), primary_key=True))
+    seq: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+def change_clocks_table() -> Table:
+    """The Core table behind ``ChangeClockRow``."""
+    return metadata.tables[ChangeClockRow.__tablename__]
+
+
+def task_changes_table() -> Table:
+    """The Core table behind ``TaskChangeRow``."""
+    return metadata.tables[TaskChangeRow.__tablename__]
+
+
+class IdempotencyKeyRow(_Row, table=True):
+    """An idempotency key of a user, with its request's fingerprint and the response given."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    user_id: str = Field(sa_column=Column(String(USER_ID_MAX_LENGTH), primary_key=True))
+    key: str = Field(sa_column=Column(String(255), primary_key=True))
+    fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
+    status: int = Field(sa_column=Column(SmallInteger(), nullable=False))
+    body: str = Field(sa_column=Column(Text(), nullable=False))
+    headers: list[list[str]] = Field(sa_column=Column(JSON(), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+def idempotency_keys_table() -> Table:
+    """The Core table behind ``IdempotencyKeyRow``."""
+    return metadata.tables[IdempotencyKeyRow.__tablename__]

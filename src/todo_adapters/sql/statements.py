@@ -56,7 +56,10 @@ def insert_statement(dialect_name: str, *, returning_ids: bool) -> Insert:
         statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=[table.c.id])
     else:  # pragma: no cover - make_engine accepts only these two
         raise ValueError(f"unsupported dialect {dialect_name!r}")
-    return statement.returning(table.c.id) if returning_ids else statement
+    if returning_ids:
+        return statement.returning(table.c.id)
+    # One row with every column named (it may also be a CTE, see ``changes``).
+    return statement.values({name: bindparam(name) for name in COLUMNS})
 
 
 @cache

@@ -278,3 +278,22 @@ def test_export_and_import_carry_tags_rules_and_reminders_through_csv(
     assert imported.exit_code == 0, imported.output
     assert (copy["tags"], copy["recurrence"]) == (["x", "y"], "FREQ=MONTHLY;BYMONTHDAY=-1")
     assert copy["remind_at"] == "2026-12-03T00:00:00.000000Z"
+
+
+def test_changes_prints_json_lines_then_a_token_that_continues(todo: Todo, user: str) -> None:
+    first = add(todo, user, "One")
+    second = add(todo, user, "Two")
+
+    everything = todo("tasks", "changes", "--user", user, "--limit", "1")
+    *lines, token = everything.stdout.splitlines()
+    todo("tasks", "rm", str(first["id"]), "--user", user)
+    later = todo("tasks", "changes", "--user", user, "--since", token)
+    *later_lines, next_token = later.stdout.splitlines()
+    bad = todo("tasks", "changes", "--user", user, "--since", "nonsense")
+
+    assert everything.exit_code == 0, everything.output
+    assert [json.loads(line)["changed"]["id"] for line in lines] == [first["id"], second["id"]]
+    assert [json.loads(line)["deleted"]["id"] for line in later_lines] == [first["id"]]
+    assert next_token != token
+    assert bad.exit_code == 1
+    assert "since" in bad.stderr

@@ -71,6 +71,7 @@ def test_responses_to_an_allowed_origin_expose_the_api_headers(client: TestClien
         "location",
         "link",
         "x-total-count",
+        "idempotent-replayed",
     }
     assert "Origin" in response.headers["Vary"]
 

@@ -1,0 +1,218 @@
+"""The SQL of the changes feed (``todo_core.changes``): take numbers, stamp tasks, read, prune.
+
+A write takes its numbers with one upsert of the user's ``change_clocks`` row
+(``seq = seq + n ... RETURNING seq``), which locks that row until the
+transaction ends: a user's writers are serialised from that point to their
+commit, so numbers follow commit order and "seq > token" never skips a change
+that commits late. It is the write's last step (after the task's own row
+lock), so every writer takes its locks in the same order. Then one upsert per
+task into ``task_changes`` records the number (and ``deleted_at`` for a
+tombstone). The read is one statement, so the page, the clock and the pruned
+mark come from one snapshot.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Delete,
+    Insert,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from todo_adapters.sql.rows import (
+    change_clocks_table,
+    idempotency_keys_table,
+    task_changes_table,
+    tasks_table,
+)
+from todo_adapters.sql.statements import AnySelect
+
+BoundStatement = tuple[Any, dict[str, Any]]
+
+
+def _insert(dialect_name: str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    if dialect_name == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"unsupported dialect {dialect_name!r}")  # pragma: no cover
+
+
+@cache
+def take_numbers_statement(dialect_name: str) -> Insert:
+    """Advance ``:user_id``'s clock by ``:count``; returns the last number taken."""
+    table = change_clocks_table()
+    statement = _insert(dialect_name, table).values(
+        user_id=bindparam("user_id"), seq=bindparam("count"), pruned_seq=literal(0)
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.user_id], set_={"seq": table.c.seq + statement.excluded.seq}
+    ).returning(table.c.seq)
+
+
+@cache
+def stamp_statement(dialect_name: str) -> Insert:
+    """Record a task's last change (``:deleted_at`` set for a tombstone)."""
+    table = task_changes_table()
+    statement = _insert(dialect_name, table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.user_id, table.c.task_id],
+        set_={"seq": statement.excluded.seq, "deleted_at": statement.excluded.deleted_at},
+    )
+
+
+@cache
+def mark_pruned_statement() -> Update:
+    """Remember, per user, the highest number whose tombstone is about to be pruned."""
+    clocks, changes = change_clocks_table(), task_changes_table()
+    old = and_(
+        changes.c.user_id == clocks.c.user_id,
+        changes.c.deleted_at.is_not(None),
+        changes.c.deleted_at < bindparam("before"),
+    )
+    highest = select(func.max(changes.c.seq)).where(old).scalar_subquery()
+    return update(clocks).where(exists().where(old)).values(pruned_seq=highest)
+
+
+@cache
+def prune_statement() -> Delete:
+    """Forget tombstones older than ``:before``."""
+    changes = task_changes_table()
+    return delete(changes).where(
+        changes.c.deleted_at.is_not(None), changes.c.deleted_at < bindparam("before")
+    )
+
+
+@cache
+def _changes_statement(*, include_deleted: bool) -> AnySelect:
+    clocks, changes, tasks = change_clocks_table(), task_changes_table(), tasks_table()
+    on = [changes.c.user_id == clocks.c.user_id, changes.c.seq > bindparam("after")]
+    if not include_deleted:
+        on.append(changes.c.deleted_at.is_(None))
+    return (
+        select(
+            clocks.c.seq.label("clock_seq"),
+            clocks.c.pruned_seq.label("clock_pruned"),
+            changes.c.seq.label("change_seq"),
+            changes.c.task_id.label("change_task_id"),
+            changes.c.deleted_at.label("change_deleted_at"),
+            *tasks.c,
+        )
+        .select_from(
+            clocks.outerjoin(changes, and_(*on)).outerjoin(
+                tasks, and_(tasks.c.id == changes.c.task_id, tasks.c.user_id == changes.c.user_id)
+            )
+        )
+        .where(clocks.c.user_id == bindparam("user_id"))
+        .order_by(changes.c.seq)
+        .limit(bindparam("limit"))
+    )
+
+
+def changes_statement(
+    user_id: str, *, after: int, limit: int, include_deleted: bool
+) -> BoundStatement:
+    """Changes above ``after`` with the clock and pruned mark on every row (one snapshot)."""
+    parameters = {"user_id": user_id, "after": after, "limit": limit + 1}
+    return _changes_statement(include_deleted=include_deleted), parameters
+
+
+@cache
+def mark_statement() -> AnySelect:
+    """The user's clock: what a long poll compares its token with."""
+    clocks = change_clocks_table()
+    return select(clocks.c.seq).where(clocks.c.user_id == bindparam("user_id"))
+
+
+#: Parameter of a stamped write: the tombstone's time (``None`` unless deleting).
+DELETED_AT = "change_deleted_at"
+
+
+@cache
+def stamped_statement(base: Insert | Update | Delete) -> Insert:
+    """PostgreSQL: a task's write and its bookkeeping as one statement (data-modifying CTEs).
+
+    ``WITH written AS (<write> RETURNING user_id, id), bumped AS (INSERT INTO
+    change_clocks ... SELECT FROM written ON CONFLICT DO UPDATE ... RETURNING)
+    INSERT INTO task_changes SELECT ... FROM written JOIN bumped``: the clock
+    moves only if the task's write matched a row (its row count is the
+    statement's, 0 or 1), the task's row is locked before the clock's as in a
+    transaction, and a lone write still goes out alone in autocommit, atomic
+    and one round trip, with the clock's lock held to its commit.
+    """
+    tasks, clocks, changes = tasks_table(), change_clocks_table(), task_changes_table()
+    written = base.returning(tasks.c.user_id, tasks.c.id).cte("written")
+    bump = postgresql.insert(clocks).from_select(
+        ["user_id", "seq", "pruned_seq"],
+        select(written.c.user_id, literal(1, BigInteger()), literal(0, BigInteger())),
+    )
+    bumped = (
+        bump.on_conflict_do_update(
+            index_elements=[clocks.c.user_id], set_={"seq": clocks.c.seq + bump.excluded.seq}
+        )
+        .returning(clocks.c.user_id, clocks.c.seq)
+        .cte("bumped")
+    )
+    stamp = postgresql.insert(changes).from_select(
+        ["user_id", "task_id", "seq", "deleted_at"],
+        select(
+            written.c.user_id,
+            written.c.id,
+            bumped.c.seq,
+            bindparam(DELETED_AT, type_=changes.c.deleted_at.type),
+        ).select_from(written.join(bumped, bumped.c.user_id == written.c.user_id)),
+    )
+    return stamp.on_conflict_do_update(
+        index_elements=[changes.c.user_id, changes.c.task_id],
+        set_={"seq": stamp.excluded.seq, "deleted_at": stamp.excluded.deleted_at},
+    ).add_cte(written, bumped)
+
+
+@cache
+def remember_statement(dialect_name: str) -> Insert:
+    """Store a key; an expired one of the same name is replaced, a live one is left (0 rows)."""
+    table = idempotency_keys_table()
+    statement = _insert(dialect_name, table).values(
+        {column.name: bindparam(column.name) for column in table.c}
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.user_id, table.c.key],
+        set_={
+            "fingerprint": excluded.fingerprint,
+            "status": excluded.status,
+            "body": excluded.body,
+            "headers": excluded.headers,
+            "created_at": excluded.created_at,
+        },
+        where=table.c.created_at < bindparam("expired_before"),
+    )
+
+
+@cache
+def recall_statement() -> AnySelect:
+    """One user's key."""
+    table = idempotency_keys_table()
+    return select(*table.c).where(
+        table.c.user_id == bindparam("user_id"), table.c.key == bindparam("key")
+    )
+
+
+@cache
+def prune_keys_statement() -> Delete:
+    """Forget keys stored before ``:before``."""
+    table = idempotency_keys_table()
+    return delete(table).where(table.c.created_at < bindparam("before"))
