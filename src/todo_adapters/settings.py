@@ -24,7 +24,6 @@ from sqlalchemy.exc import ArgumentError
 
 from todo_adapters.jwt.hmac_secret import MIN_SECRET_BYTES
 
-
 DEFAULT_DATABASE_URL: Final = "sqlite:///./todo.db"
 
 _LOG_LEVELS: Final = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
