@@ -22,8 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-#: HS256 secrets shorter than this are refused (RFC 7518 section 3.2: key >= hash size).
-MIN_SECRET_BYTES: Final = 32
+from todo_adapters.jwt.hmac_secret import MIN_SECRET_BYTES
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///./todo.db"
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from todo_core.errors import FieldError, InvalidInput
 from todo_core.model import (
@@ -160,37 +160,38 @@ def _without(changes: TaskChanges, *, status: bool = False, completed: bool = Fa
     )
 
 
+#: The fields a merge patch checks before anything changes, each with its rule.
+_CLEANERS: Final[dict[str, Callable[[Any], Any]]] = {
+    "title": clean_title,
+    "description": clean_description,
+    "due_date": clean_due_date,
+    "tags": clean_tags,
+    "recurrence": clean_recurrence,
+    "remind_at": clean_remind_at,
+}
+
+#: How each plain field of a merge patch is set on the task (status and completion aside).
+_SETTERS: Final[tuple[tuple[str, Callable[[Task, Any], None]], ...]] = (
+    ("title", Task.rename),
+    ("description", Task.describe),
+    ("priority", Task.prioritise),
+    ("due_date", Task.schedule),
+    ("tags", Task.retag),
+    ("recurrence", Task.repeat),
+    ("remind_at", Task.remind),
+)
+
+
 def validate_changes(changes: TaskChanges) -> TaskChanges:
     """Clean every given field, raising one ``InvalidInput`` listing all bad ones."""
     checker = _Checker()
-    title = changes.title
-    description = changes.description
-    due_date = changes.due_date
-    tags: Sequence[str] | Unset | None = changes.tags
-    recurrence = changes.recurrence
-    remind_at = changes.remind_at
-    if not isinstance(title, Unset):
-        title = checker.clean(clean_title, title)
-    if not isinstance(description, Unset):
-        description = checker.clean(clean_description, description)
-    if not isinstance(due_date, Unset):
-        due_date = checker.clean(clean_due_date, due_date)
-    if not isinstance(tags, Unset):
-        tags = checker.clean(clean_tags, tags)
-    if not isinstance(recurrence, Unset):
-        recurrence = checker.clean(clean_recurrence, recurrence)
-    if not isinstance(remind_at, Unset):
-        remind_at = checker.clean(clean_remind_at, remind_at)
+    cleaned = {
+        name: checker.clean(cleaner, value)
+        for name, cleaner in _CLEANERS.items()
+        if not isinstance(value := getattr(changes, name), Unset)
+    }
     checker.raise_if_any()
-    return replace(
-        changes,
-        title=title,
-        description=description,
-        due_date=due_date,
-        tags=tags,
-        recurrence=recurrence,
-        remind_at=remind_at,
-    )
+    return replace(changes, **cleaned)
 
 
 def apply_completion(task: Task, completed: bool | None, *, now: datetime) -> bool:
@@ -216,20 +217,9 @@ def apply_changes(task: Task, changes: TaskChanges, *, now: datetime) -> bool:
         task.recurrence if isinstance(cleaned.recurrence, Unset) else cleaned.recurrence,
         task.due_date if isinstance(cleaned.due_date, Unset) else cleaned.due_date,
     )
-    if not isinstance(cleaned.title, Unset):
-        task.rename(cleaned.title)
-    if not isinstance(cleaned.description, Unset):
-        task.describe(cleaned.description)
-    if not isinstance(cleaned.priority, Unset):
-        task.prioritise(cleaned.priority)
-    if not isinstance(cleaned.due_date, Unset):
-        task.schedule(cleaned.due_date)
-    if not isinstance(cleaned.tags, Unset):
-        task.retag(cleaned.tags)
-    if not isinstance(cleaned.recurrence, Unset):
-        task.repeat(cleaned.recurrence)
-    if not isinstance(cleaned.remind_at, Unset):
-        task.remind(cleaned.remind_at)
+    for name, setter in _SETTERS:
+        if not isinstance(value := getattr(cleaned, name), Unset):
+            setter(task, value)
     if not isinstance(cleaned.status, Unset):
         task.set_status(cleaned.status, now=now)
     if not isinstance(cleaned.completed, Unset):

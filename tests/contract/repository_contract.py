@@ -763,6 +763,166 @@ class RepositoryContract(ChangesContract, IdempotencyContract):
         assert _ids(by_cursor) == expected
         assert _ids(by_offset) == expected
 
+    # --- tags, recurrence and reminders (API.md sections 7-9) ---------------------------
+
+    def test_tags_rule_and_reminder_are_stored_and_read_back(self, uow_factory: UowFactory) -> None:
+        task = make_task(
+            user_id=fresh_user_id(),
+            tags=("Work", "🏠", "straße"),
+            due_date=NOW,
+            recurrence="FREQ=MONTHLY;BYDAY=-1FR;COUNT=3",
+            remind_at=NOW - HOUR,
+        )
+        add_tasks(uow_factory, task)
+
+        stored = _get(uow_factory, task.user_id, task.id)
+
+        assert stored is not None
+        assert (stored.tags, stored.recurrence) == (task.tags, task.recurrence)
+        assert (stored.remind_at, stored.next_occurrence_id) == (NOW - HOUR, None)
+        _assert_utc(stored.remind_at)
+
+    def test_saving_new_tags_replaces_the_old_ones_everywhere(
+        self, uow_factory: UowFactory
+    ) -> None:
+        user_id = fresh_user_id()
+        task = make_task(user_id=user_id, tags=("old", "kept"))
+        add_tasks(uow_factory, task)
+        with uow_factory() as uow:
+            loaded = uow.tasks.get(user_id, task.id)
+            assert loaded is not None
+            loaded.retag(["kept", "new"])
+            loaded.finish_write(now=NOW)
+            uow.tasks.save(loaded, previous_version=1)
+            uow.commit()
+
+        stored = _get(uow_factory, user_id, task.id)
+        old = _listed_ids(uow_factory, user_id, TaskFilter(tags=frozenset({"old"})))
+        new = _listed_ids(uow_factory, user_id, TaskFilter(tags=frozenset({"new"})))
+        with uow_factory() as uow:
+            counts = uow.reader.tags(user_id)
+
+        assert stored is not None
+        assert stored.tags == ("kept", "new")
+        assert (old, new) == (set(), {task.id})
+        assert [(tag.name, tag.count) for tag in counts] == [("kept", 1), ("new", 1)]
+
+    def test_a_save_that_keeps_the_tags_keeps_them(self, uow_factory: UowFactory) -> None:
+        user_id = fresh_user_id()
+        task = make_task(user_id=user_id, tags=("a", "b"))
+        add_tasks(uow_factory, task)
+        with uow_factory() as uow:
+            loaded = uow.tasks.get(user_id, task.id)
+            assert loaded is not None
+            loaded.rename("renamed")
+            loaded.finish_write(now=NOW)
+            uow.tasks.save(loaded, previous_version=1)
+            uow.commit()
+
+        tagged = _listed_ids(uow_factory, user_id, TaskFilter(tags=frozenset({"a"})))
+
+        assert tagged == {task.id}
+
+    def test_removing_a_task_removes_its_tags_from_the_counts(
+        self, uow_factory: UowFactory
+    ) -> None:
+        user_id = fresh_user_id()
+        gone = make_task(user_id=user_id, tags=("solo",))
+        kept = make_task(user_id=user_id, tags=("other",))
+        add_tasks(uow_factory, gone, kept)
+
+        remove_task(uow_factory, gone)
+
+        with uow_factory() as uow:
+            counts = uow.reader.tags(user_id)
+            stats = uow.reader.stats(user_id, now=NOW)
+        assert [tag.name for tag in counts] == ["other"]
+        assert stats.by_tag == {"other": 1}
+
+    def test_the_tag_filter_matches_any_tag_case_insensitively_and_only_the_users(
+        self, uow_factory: UowFactory
+    ) -> None:
+        user_id = fresh_user_id()
+        work = make_task(user_id=user_id, tags=("Work",))
+        both = make_task(user_id=user_id, tags=("home", "WORK"))
+        home = make_task(user_id=user_id, tags=("Home",))
+        untagged = make_task(user_id=user_id)
+        someone_else = make_task(user_id=fresh_user_id(), tags=("work",))
+        add_tasks(uow_factory, work, both, home, untagged, someone_else)
+
+        by_work = _listed_ids(uow_factory, user_id, TaskFilter(tags=frozenset({"work"})))
+        by_either = _listed_ids(uow_factory, user_id, TaskFilter(tags=frozenset({"work", "home"})))
+
+        assert by_work == {work.id, both.id}
+        assert by_either == {work.id, both.id, home.id}
+
+    def test_tag_counts_group_by_case_and_spell_each_tag_as_its_latest_use(
+        self, uow_factory: UowFactory
+    ) -> None:
+        user_id = fresh_user_id()
+        add_tasks(
+            uow_factory,
+            make_task(user_id=user_id, tags=("work", "ÜBER"), updated_at=NOW),
+            make_task(user_id=user_id, tags=("Work",), updated_at=NOW + HOUR),
+            make_task(user_id=user_id, tags=("über", "a"), updated_at=NOW - HOUR),
+            make_task(user_id=fresh_user_id(), tags=("WORK", "zzz")),
+        )
+
+        with uow_factory() as uow:
+            counts = uow.reader.tags(user_id)
+            stats = uow.reader.stats(user_id, now=NOW)
+
+        assert [(tag.name, tag.count) for tag in counts] == [("a", 1), ("Work", 2), ("ÜBER", 2)]
+        assert stats.by_tag == {"a": 1, "Work": 2, "ÜBER": 2}
+
+    def test_remind_bounds_include_after_exclude_before_and_drop_tasks_without_one(
+        self, uow_factory: UowFactory
+    ) -> None:
+        user_id = fresh_user_id()
+        early = make_task(user_id=user_id, remind_at=NOW - HOUR)
+        exact = make_task(user_id=user_id, remind_at=NOW)
+        late = make_task(user_id=user_id, remind_at=NOW + HOUR)
+        add_tasks(uow_factory, early, exact, late, make_task(user_id=user_id))
+
+        after = _listed_ids(uow_factory, user_id, TaskFilter(remind_after=NOW))
+        before = _listed_ids(uow_factory, user_id, TaskFilter(remind_before=NOW))
+
+        assert after == {exact.id, late.id}
+        assert before == {early.id}
+
+    def test_remind_at_sorts_soonest_first_with_tasks_without_one_last(
+        self, uow_factory: UowFactory
+    ) -> None:
+        user_id = fresh_user_id()
+        later = make_task(user_id=user_id, remind_at=NOW + HOUR)
+        sooner = make_task(user_id=user_id, remind_at=NOW)
+        none = make_task(user_id=user_id)
+        add_tasks(uow_factory, later, none, sooner)
+
+        ascending = _list(uow_factory, _query(user_id, sort=SortField.REMIND_AT, descending=False))
+        descending = _list(uow_factory, _query(user_id, sort=SortField.REMIND_AT, descending=True))
+
+        assert _ids(ascending.items) == [sooner.id, later.id, none.id]
+        assert _ids(descending.items) == [later.id, sooner.id, none.id]
+
+    def test_listing_by_tag_with_cursor_paging_yields_each_match_once(
+        self, uow_factory: UowFactory
+    ) -> None:
+        user_id = fresh_user_id()
+        tasks = [
+            make_task(user_id=user_id, tags=("even",) if n % 2 == 0 else ("odd", "x"))
+            for n in range(9)
+        ]
+        add_tasks(uow_factory, *tasks)
+        query = _query(user_id, filter=TaskFilter(tags=frozenset({"even"})), limit=2)
+
+        paged = [task.id for page in _all_pages(uow_factory, query) for task in page.items]
+
+        expected = _ids(
+            oracle.order([t for t in tasks if "even" in t.tags], SortField.CREATED_AT, True)
+        )
+        assert paged == expected
+
     # --- stats ------------------------------------------------------------------------
 
     def test_stats_count_the_users_tasks_by_status_priority_and_overdue(

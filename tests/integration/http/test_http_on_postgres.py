@@ -183,3 +183,34 @@ def test_timestamps_at_the_edges_round_trip_through_postgresql(
         return stored
 
     assert asyncio.run(scenario()) == due_dates
+
+
+def test_twenty_concurrent_completions_of_a_recurring_task_create_one_next_occurrence(
+    postgres_app: FastAPI, auth: dict[str, str]
+) -> None:
+    async def scenario() -> tuple[list[int], list[str | None], dict[str, object]]:
+        async with http_client(postgres_app) as client:
+            created = await client.post(
+                "/api/tasks",
+                json={"title": "weekly", "due_date": "2026-12-04", "recurrence": "FREQ=WEEKLY"},
+                headers=auth,
+            )
+            url = created.headers["Location"]
+            responses = await asyncio.gather(
+                *(
+                    client.patch(f"{url}/complete", json={"completed": True}, headers=auth)
+                    for _ in range(RACERS)
+                )
+            )
+            listing = await client.get("/api/tasks", headers=auth)
+        links = [r.headers.get("Link") for r in responses]
+        return [r.status_code for r in responses], links, {"listing": listing.json()}
+
+    statuses, links, seen = asyncio.run(scenario())
+
+    listing = seen["listing"]
+    assert isinstance(listing, list)
+    assert statuses == [200] * RACERS
+    assert len([link for link in links if link]) == 1
+    assert len(listing) == 2
+    assert sorted(task["status"] for task in listing) == ["completed", "pending"]
