@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 SRC := src tests bench examples scripts
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-tools lint fmt lock bench clean
+.PHONY: help install run test test-tools bench-tools lint fmt lock bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,8 +34,13 @@ test-tools: ## install PgBouncer (Debian package) for the transaction-pooling te
 	{ $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null; } \
 	  || echo "warning: could not install pgbouncer; its tests skip (and fail under CI=true)"
 
-bench: install ## benchmark through the hexagon against a minimal floor (~11 min; BENCH_ARGS=--quick)
+bench: install ## the service against an honest floor at 16 and 64 connections (~14 min; BENCH_ARGS=--quick)
+	@command -v wrk >/dev/null 2>&1 || $(MAKE) --no-print-directory bench-tools
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-tools: ## install wrk (Debian package), the benchmark's load generator
+	@sudo=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends wrk >/dev/null
 
 lint: install ## ruff, mypy strict and the import contracts
 	$(BIN)/ruff check $(SRC)
