@@ -73,12 +73,13 @@ def _triples(results: dict[str, Any], entries: dict[str, Any], put: Callable[[st
         "| scenario | app req/s | floor req/s | **x floor** | app p99 ms | floor p99 ms "
         "| **p99 x floor** | sessions opened app / floor | DB CPU ms/req app / floor "
         "| SQL/req app / floor | errors app / floor | server CPU ms/req app / floor "
-        "| floor drift |"
+        "| floor drift | other load |"
     )
-    put("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    put("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, e in entries.items():
         app, floors = e["app"], e["floors"]
         db_floor = None if None in [f["db_cpu_ms"] for f in floors] else _mean(floors, "db_cpu_ms")
+        retried = " (2nd try)" if e["attempts"] > 1 else ""
         put(
             f"| {e['title']} | {_f(app['rps'], 0)} | {_f(_mean(floors, 'rps'), 0)} "
             f"| **{_f(ratio(e, 'rps'))}** | {_f(app['p99_ms'])} | {_f(_mean(floors, 'p99_ms'))} "
@@ -88,7 +89,7 @@ def _triples(results: dict[str, Any], entries: dict[str, Any], put: Callable[[st
             f"| {_sql(census, name, 'app')} / {_sql(census, name, 'floor')} "
             f"| {app['errors']} / {sum(f['errors'] for f in floors)} "
             f"| {_f(app['server_cpu_ms'], 3)} / {_f(_mean(floors, 'server_cpu_ms'), 3)} "
-            f"| {_f(e['drift'])}{' (2nd try)' if e['attempts'] > 1 else ''} |"
+            f"| {_f(e['drift'])} | {e['other_load']:.0%}{retried} |"
         )
     put("")
 
@@ -101,7 +102,11 @@ def _notes(results: dict[str, Any], put: Callable[[str], None]) -> None:
     put(
         f"- each timed run {c['seconds']} s (after {c['warmup']} s of warm-up per server and "
         "scenario), wrk 1 thread keep-alive; ratios: app / mean of the floor runs just before "
-        "and after; floor drift: 2nd floor run / 1st (a triple is run again past 15%)"
+        "and after; floor drift: 2nd floor run / 1st; other load: the largest share of the "
+        "machine's CPU taken during the triple by processes other than the server, wrk and "
+        "the bench database's backends (a triple is run again past 15% drift or 25% other "
+        f"load; {meta['waited_for_quiet_seconds']:.0f} s spent waiting for a quiet machine "
+        "before triples)"
     )
     put(
         f"- one uvicorn worker each, servers on CPU {pin['servers']}, wrk on CPU {pin['wrk']}, "

@@ -26,6 +26,7 @@ import http.client
 import json
 import math
 import os
+import resource
 import secrets
 import shutil
 import subprocess
@@ -46,7 +47,7 @@ from bench import profile
 from bench.database import Reading, Watch, bench_database, seed
 from bench.driver import Kind, finish_wrk, start_wrk, write_plan, wrk_argv
 from bench.report import render, targets
-from bench.servers import Server, start
+from bench.servers import Server, machine_busy_seconds, start
 from tests.support.pg_wire import WireLog
 from tests.support.tcp_proxy import TcpProxy
 from todo_adapters.jwt import mint_hs256_token
@@ -65,6 +66,13 @@ SETTLE_SECONDS: Final = 1.1
 FLOOR_POOL: Final = 16
 #: A triple whose two floor runs differ by more is run again (the machine moved).
 DRIFT_LIMIT: Final = 0.15
+#: ... or other processes took more than this share of the machine during a run.
+OTHER_LOAD_LIMIT: Final = 0.25
+#: Before a triple, wait so long at most for other processes to leave the idle machine
+#: below this share of its CPU.
+QUIET_LIMIT: Final = 0.10
+QUIET_WAIT_SECONDS: Final = 30.0
+QUIET_WAIT_TOTAL_SECONDS: Final = 180.0
 
 
 def log(message: str) -> None:
@@ -184,6 +192,7 @@ class Bench:
         self.load_cpus = ",".join(str(c) for c in cpus[1:]) if two else None
         self.settle = 0.2 if config.quick else SETTLE_SECONDS
         self.floor_pool = _env_int("BENCH_FLOOR_POOL", FLOOR_POOL)
+        self.waited = 0.0
 
     # -- servers
 
@@ -247,11 +256,17 @@ class Bench:
         """One timed run, with the server's CPU and the database's sessions and CPU around it."""
         assert self.watch is not None
         usage, db = server.usage(), self.watch.read()
+        busy, ours, began = machine_busy_seconds(), _own_cpu_seconds(), time.monotonic()
         result = self.load(server, scenario, connections, seconds, pinned)
         used = server.usage()
+        busy = machine_busy_seconds() - busy - (_own_cpu_seconds() - ours)  # less wrk and us
+        elapsed = time.monotonic() - began
         time.sleep(self.settle)
         db_after = self.watch.read()
         requests = max(int(result["requests"]), 1)
+        server_cpu = used.cpu_seconds - usage.cpu_seconds
+        db_cpu = _db_cpu(db, db_after, requests)
+        other = busy - server_cpu - (db_cpu or 0.0) * requests / 1000
         run = {
             "server": server.name,
             "requests": requests,
@@ -260,24 +275,32 @@ class Bench:
             "p99_ms": result["latency_us"]["p99"] / 1000,
             "errors": sum(result["errors"].values()),
             "error_kinds": {k: v for k, v in result["errors"].items() if v},
-            "server_cpu_ms": 1000 * (used.cpu_seconds - usage.cpu_seconds) / requests,
-            "db_cpu_ms": _db_cpu(db, db_after, requests),
+            "server_cpu_ms": 1000 * server_cpu / requests,
+            "db_cpu_ms": db_cpu,
+            "other_load": max(other, 0.0) / (elapsed * len(os.sched_getaffinity(0))),
             "sessions": db_after.sessions - db.sessions,
             "rss_bytes": used.rss_bytes,
         }
         log(
             f"  {scenario.name:11s} c{connections:<3d} {server.name:8s} {run['rps']:7.0f} req/s"
             f"  p99 {run['p99_ms']:7.2f} ms  sessions {run['sessions']}  errors {run['errors']}"
+            f"  other load {run['other_load']:4.0%}"
         )
         return run
 
     def triple(
         self, app: Server, floor: Server, scenario: Scenario, connections: int, pinned: bool
     ) -> dict[str, Any]:
-        """Floor, app, floor back to back; once more if the floor moved by more than 15%."""
+        """Floor, app, floor back to back; once more if the machine moved meanwhile.
+
+        Moved: the two floor runs differ by more than 15%, or processes other than
+        the server, wrk and the bench database's backends took more than 25% of the
+        machine during a run. The steadier of the two attempts is kept.
+        """
         c = self.config
         best: dict[str, Any] | None = None
         for attempt in range(2):
+            self.wait_for_quiet()
             for server in (floor, app) if c.warmup else ():
                 self.load(server, scenario, connections, c.warmup, pinned)
             runs = [
@@ -285,15 +308,36 @@ class Bench:
                 for server in (floor, app, floor)
             ]
             drift = runs[2]["rps"] / runs[0]["rps"]
+            other = max(run["other_load"] for run in runs)
             entry = {"title": scenario.title, "app": runs[1], "floors": [runs[0], runs[2]]}
-            entry |= {"drift": drift, "attempts": attempt + 1}
-            if best is None or abs(drift - 1) < abs(best["drift"] - 1):
+            entry |= {"drift": drift, "other_load": other, "attempts": attempt + 1}
+            entry["unsteady"] = max(abs(drift - 1) / DRIFT_LIMIT, other / OTHER_LOAD_LIMIT)
+            if best is None or entry["unsteady"] < best["unsteady"]:
                 best = entry
-            if abs(drift - 1) <= DRIFT_LIMIT or c.quick:
+            if entry["unsteady"] <= 1 or c.quick:
                 break
-            log(f"  floor drift {drift:.2f}: {scenario.name} once more")
+            log(f"  floor drift {drift:.2f}, other load {other:.0%}: {scenario.name} once more")
         assert best is not None
         return best
+
+    def wait_for_quiet(self) -> None:
+        """Wait (30 s at most, 3 min a run) while others keep the idle machine over 10% busy."""
+        waited = 0.0
+        while (
+            not self.config.quick
+            and waited < QUIET_WAIT_SECONDS
+            and self.waited < QUIET_WAIT_TOTAL_SECONDS
+        ):
+            busy = machine_busy_seconds()
+            time.sleep(0.5)
+            share = (machine_busy_seconds() - busy) / 0.5 / len(os.sched_getaffinity(0))
+            if share <= QUIET_LIMIT:
+                break
+            if waited == 0:
+                log(f"  the machine is {share:.0%} busy without us: waiting for it to quiet down")
+            time.sleep(1.5)
+            waited += 2
+            self.waited += 2
 
     # -- phases
 
@@ -468,6 +512,7 @@ class Bench:
                 "pinning": {"servers": self.server_cpus, "wrk": self.load_cpus},
                 "floor_pool": self.floor_pool,
                 "settle_seconds": self.settle,
+                "waited_for_quiet_seconds": self.waited,
                 "python": sys.version.split()[0],
                 "commit": _commit(),
             },
@@ -491,6 +536,15 @@ def _db_cpu(before: Reading, after: Reading, requests: int) -> float | None:
         return None
     spent = sum(cpu - before.backend_cpu.get(pid, 0.0) for pid, cpu in after.backend_cpu.items())
     return 1000 * spent / requests
+
+
+def _own_cpu_seconds() -> float:
+    """CPU of this process and of its children already waited for (wrk)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _commit() -> str:

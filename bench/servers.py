@@ -150,6 +150,13 @@ def _status_kib(pid: int, key: str) -> int:
     return 0
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy, all cores (``/proc/stat``)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
 def descendants(pid: int) -> list[int]:
     """Every live descendant of ``pid``."""
     children: dict[int, list[int]] = {}
