@@ -104,8 +104,8 @@ def _notes(results: dict[str, Any], put: Callable[[str], None]) -> None:
         "scenario), wrk 1 thread keep-alive; ratios: app / mean of the floor runs just before "
         "and after; floor drift: 2nd floor run / 1st; other load: the largest share of the "
         "machine's CPU taken during the triple by processes other than the server, wrk and "
-        "the bench database's backends (a triple is run again past 15% drift or 25% other "
-        f"load; {meta['waited_for_quiet_seconds']:.0f} s spent waiting for a quiet machine "
+        "the bench database's backends (a triple is run again past 15% drift; "
+        f"{meta['waited_for_quiet_seconds']:.0f} s spent waiting for a quiet machine "
         "before triples)"
     )
     put(

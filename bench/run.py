@@ -66,8 +66,6 @@ SETTLE_SECONDS: Final = 1.1
 FLOOR_POOL: Final = 16
 #: A triple whose two floor runs differ by more is run again (the machine moved).
 DRIFT_LIMIT: Final = 0.15
-#: ... or other processes took more than this share of the machine during a run.
-OTHER_LOAD_LIMIT: Final = 0.25
 #: Before a triple, wait so long at most for other processes to leave the idle machine
 #: below this share of its CPU.
 QUIET_LIMIT: Final = 0.10
@@ -293,9 +291,8 @@ class Bench:
     ) -> dict[str, Any]:
         """Floor, app, floor back to back; once more if the machine moved meanwhile.
 
-        Moved: the two floor runs differ by more than 15%, or processes other than
-        the server, wrk and the bench database's backends took more than 25% of the
-        machine during a run. The steadier of the two attempts is kept.
+        Moved: the two floor runs differ by more than 15%. The attempt with the
+        smaller drift is kept.
         """
         c = self.config
         best: dict[str, Any] | None = None
@@ -311,10 +308,9 @@ class Bench:
             other = max(run["other_load"] for run in runs)
             entry = {"title": scenario.title, "app": runs[1], "floors": [runs[0], runs[2]]}
             entry |= {"drift": drift, "other_load": other, "attempts": attempt + 1}
-            entry["unsteady"] = max(abs(drift - 1) / DRIFT_LIMIT, other / OTHER_LOAD_LIMIT)
-            if best is None or entry["unsteady"] < best["unsteady"]:
+            if best is None or abs(drift - 1) < abs(best["drift"] - 1):
                 best = entry
-            if entry["unsteady"] <= 1 or c.quick:
+            if abs(drift - 1) <= DRIFT_LIMIT or c.quick:
                 break
             log(f"  floor drift {drift:.2f}, other load {other:.0%}: {scenario.name} once more")
         assert best is not None
