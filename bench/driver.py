@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.servers import pinned, spawn
+
 LUA_SCRIPT = Path(__file__).resolve().parent / "wrk" / "plan.lua"
 
 
@@ -51,17 +53,19 @@ def wrk_argv(url: str, plan: Path, ids: Path, *, connections: int, seconds: int)
     return [*argv, str(LUA_SCRIPT), url, "--", str(plan), str(ids)]
 
 
-def start_wrk(argv: list[str], cpus: str | None = None) -> subprocess.Popen[str]:
-    """wrk, pinned to ``cpus`` with taskset when given."""
-    taskset = shutil.which("taskset")
-    if cpus and taskset:
-        argv = [taskset, "-c", cpus, *argv]
-    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
+def start_wrk(argv: list[str], *, cpus: str | None, nice: int) -> subprocess.Popen[str]:
+    """wrk, pinned to ``cpus`` when given, its scheduling group at niceness ``nice``."""
+    options: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
+    return spawn(pinned(argv, cpus), nice=nice, text=True, **options)
 
 
 def finish_wrk(process: subprocess.Popen[str]) -> dict[str, Any]:
     """wrk's ``BENCHJSON`` line: requests, duration, errors by kind, latency percentiles (us)."""
-    output, _ = process.communicate()
+    try:
+        output, _ = process.communicate()
+    except BaseException:  # interrupted: wrk is in a session of its own, Ctrl-C missed it
+        process.kill()
+        raise
     for line in output.splitlines():
         if line.startswith("BENCHJSON "):
             result: dict[str, Any] = json.loads(line.removeprefix("BENCHJSON "))
