@@ -71,8 +71,8 @@ MAX_RERUNS: Final = 6
 #: Before a triple, wait so long at most for other processes to leave the idle machine
 #: below this share of its CPU.
 QUIET_LIMIT: Final = 0.10
-QUIET_WAIT_SECONDS: Final = 20.0
-QUIET_WAIT_TOTAL_SECONDS: Final = 120.0
+QUIET_WAIT_SECONDS: Final = 10.0
+QUIET_WAIT_TOTAL_SECONDS: Final = 60.0
 
 
 def log(message: str) -> None:
@@ -326,7 +326,7 @@ class Bench:
         return best
 
     def wait_for_quiet(self) -> None:
-        """Wait (20 s at most, 2 min a run) while others keep the idle machine over 10% busy."""
+        """Wait (10 s at most, 1 min a run) while others keep the idle machine over 10% busy."""
         waited = 0.0
         while (
             not self.config.quick
@@ -422,11 +422,11 @@ class Bench:
         if "mixed" not in self.items:
             return None
         total = self.config.soak_requests
-        early_mark, done, rate = total // 10, 0, 1000.0
+        early_mark, done, rate = total // 10, 0, 0.0
         points: list[tuple[int, int]] = []
         while done < total:
             goal = early_mark if done < early_mark else total
-            seconds = max(1, min(30, math.ceil((goal - done) / rate)))
+            seconds = max(1, min(30, math.ceil((goal - done) / rate))) if rate else 2
             result = self.load(app, self.items["mixed"], min(self.config.levels), seconds, True)
             done += int(result["requests"])
             rate = int(result["requests"]) / (result["duration_us"] / 1e6)
