@@ -1,497 +1,319 @@
-"""The reference "floor": the same work as the app with nothing in between.
+"""The honest floor: the same HTTP work as the service, done the fastest practical way.
 
-    python -m bench.floor --host 127.0.0.1 --port 8001
+    BENCH_FLOOR_DSN=postgresql://... BENCH_FLOOR_SECRET=... BENCH_FLOOR_POOL=16 \\
+        python -m bench.floor --port 8001 [--workers 2]
 
-A raw ASGI callable under the same uvicorn (one worker, uvloop + httptools),
-python-jose HS256 decode, a **psycopg2** ``ThreadedConnectionPool``, stdlib
-``json``, and the very SQL the SQL adapter emits (copied from
-``python -m bench.capture_sql``; the benchmark re-captures it at start-up and
-its census compares the statements each scenario sends). Database work runs
-in anyio's worker threads, as Starlette runs a sync endpoint, since psycopg2
-blocks. No validation beyond what the benchmark's requests need, no logging,
-no framework, no dependency injection, no domain objects, no pool pre-ping.
-
-Routes (the app's "/api/tasks" shape, for the token's subject):
-``GET /health``, ``GET /api/tasks`` (limit, offset, cursor, status, search),
-``POST /api/tasks``, ``GET /api/tasks/{id}``, ``PATCH /api/tasks/{id}``.
-Settings from the environment, like the app: ``DATABASE_URL``,
-``JWT_SECRET``, ``DB_POOL_SIZE``, ``DB_MAX_OVERFLOW``.
+Starlette under the same uvicorn (uvloop, httptools), a psycopg 3 async pool in
+autocommit, ONE statement per request (an update is a single version-bumping
+``UPDATE ... RETURNING``), python-jose HS256 on every request, orjson out. It
+serves the routes and headers the benchmark uses: ``GET/POST /api/tasks``
+(limit, offset, cursor, status, search; ``X-Total-Count``, ``Link``),
+``GET/PATCH /api/tasks/{id}`` (``ETag``, ``If-Match``). The SQL is written by
+hand against the service's table ``tasks``; nothing here comes from the
+service (no settings, no presenter, no adapter), so it inherits none of its
+choices.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import binascii
-import hashlib
-import json
 import os
-import threading
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Final
-from urllib.parse import parse_qs, quote
 
-import anyio.to_thread
+import orjson
 import uvicorn
-from jose import JWTError, jwt
-from psycopg2.extensions import connection as Connection  # noqa: N812
-from psycopg2.extras import register_uuid
-from psycopg2.pool import ThreadedConnectionPool
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-# ---- the adapter's SQL, verbatim (python -m bench.capture_sql) -------------------------
+from jose import JOSEError, jwt
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 COLUMNS: Final = (
-    "id, user_id, title, title_key, description, description_key, status, status_rank, "
-    "priority, priority_rank, due_date, completed_at, created_at, updated_at, version"
+    "id, user_id, title, description, status, priority, due_date, completed_at, "
+    "created_at, updated_at, version"
 )
-TASK_COLUMNS: Final = ", ".join(f"tasks.{name}" for name in COLUMNS.split(", "))
-PAGE_COLUMNS: Final = ", ".join(f"page.{name}" for name in COLUMNS.split(", "))
-ALIASED_COLUMNS: Final = ", ".join(f"tasks.{name} AS {name}" for name in COLUMNS.split(", "))
-
-# Built from constants only; every value goes through psycopg2's parameters.
-GET_SQL: Final = (
-    f"SELECT {TASK_COLUMNS} \nFROM tasks \n"
-    "WHERE tasks.id = %(match_id)s::UUID AND tasks.user_id = %(match_user_id)s"
-)
-GET_FOR_UPDATE_SQL: Final = GET_SQL + " FOR UPDATE"
+RANKS: Final = {"low": 0, "medium": 1, "high": 2, "pending": 0, "in_progress": 1, "completed": 2}
+# Built from constants only (S608): every value goes through psycopg's parameters.
+GET_SQL: Final = f"SELECT {COLUMNS} FROM tasks WHERE id = %(id)s AND user_id = %(user)s"  # noqa: S608
 INSERT_SQL: Final = (
-    f"INSERT INTO tasks ({COLUMNS}) VALUES (%(id)s::UUID, %(user_id)s, %(title)s, "  # noqa: S608
-    "%(title_key)s, %(description)s, %(description_key)s, %(status)s, %(status_rank)s, "
-    "%(priority)s, %(priority_rank)s, %(due_date)s, %(completed_at)s, %(created_at)s, "
-    "%(updated_at)s, %(version)s) ON CONFLICT (id) DO NOTHING"
+    "INSERT INTO tasks (id, user_id, title, title_key, description, description_key, status, "  # noqa: S608
+    "status_rank, priority, priority_rank, completed_at, created_at, updated_at, version) "
+    "VALUES (%(id)s, %(user)s, %(title)s, %(title_key)s, %(description)s, %(description_key)s, "
+    "%(status)s, %(status_rank)s, %(priority)s, %(priority_rank)s, %(completed_at)s, %(now)s, "
+    f"%(now)s, 1) RETURNING {COLUMNS}"
 )
-UPDATE_SQL: Final = (
-    "UPDATE tasks SET title=%(new_title)s, title_key=%(new_title_key)s, "
-    "description=%(new_description)s, description_key=%(new_description_key)s, "
-    "status=%(new_status)s, status_rank=%(new_status_rank)s, priority=%(new_priority)s, "
-    "priority_rank=%(new_priority_rank)s, due_date=%(new_due_date)s, "
-    "completed_at=%(new_completed_at)s, updated_at=%(new_updated_at)s, "
-    "version=%(new_version)s WHERE tasks.id = %(match_id)s::UUID AND tasks.user_id = "
-    "%(match_user_id)s AND tasks.version = %(match_version)s"
-)
-LIKE_SQL: Final = (
-    "(tasks.title_key LIKE %(pattern)s ESCAPE '\\' "
-    "OR tasks.description_key LIKE %(pattern)s ESCAPE '\\')"
-)
-ORDER_SQL: Final = "ORDER BY tasks.created_at DESC, tasks.id DESC"
-AFTER_SQL: Final = "(tasks.created_at, tasks.id) < (%(after_value)s, %(after_id)s::UUID)"
+#: The PATCH fields the floor takes, and the columns each one sets.
+UPDATABLE: Final = {
+    "title": "title = %(title)s, title_key = %(title_key)s",
+    "description": "description = %(description)s, description_key = %(description_key)s",
+    "priority": "priority = %(priority)s, priority_rank = %(priority_rank)s",
+}
+PAGE_ORDER: Final = "ORDER BY created_at DESC, id DESC"
 
 
-def list_sql(*, statuses: list[str], search: bool, cursor: bool, offset: bool) -> str:
-    """The adapter's one-statement page (count joined with the page), default sort only."""
-    where = ["tasks.user_id = %(user_id)s"]
+@cache
+def update_sql(fields: frozenset[str], checked: bool) -> str:
+    sets = ", ".join(UPDATABLE[name] for name in sorted(fields))
+    version = " AND version = %(version)s" if checked else ""
+    return (
+        f"UPDATE tasks SET {sets}, updated_at = %(now)s, version = version + 1 "  # noqa: S608
+        f"WHERE id = %(id)s AND user_id = %(user)s{version} RETURNING {COLUMNS}"
+    )
+
+
+@cache
+def list_sql(statuses: bool, search: bool, cursor: bool, offset: bool) -> str:
+    """Count of the matches joined with the page: one statement, as the service's listing."""
+    where = "user_id = %(user)s"
     if statuses:
-        where.append(
-            "tasks.status IN ("
-            + ", ".join(f"%(statuses_{n})s" for n in range(1, len(statuses) + 1))
-            + ")"
-        )
+        where += " AND status = ANY(%(statuses)s)"
     if search:
-        where.append(LIKE_SQL)
-    page_where = [*where, AFTER_SQL] if cursor else where
-    page_limit = "LIMIT %(limit)s" + (" OFFSET %(offset)s" if offset else "")
+        where += " AND (title_key LIKE %(pattern)s OR description_key LIKE %(pattern)s)"
+    after = " AND (created_at, id) < (%(after_at)s, %(after_id)s)" if cursor else ""
+    skip = " OFFSET %(offset)s" if offset else ""
     return (
-        f"SELECT matching.total, {PAGE_COLUMNS} \nFROM (SELECT count(*) AS total \nFROM tasks \n"
-        f"WHERE {' AND '.join(where)}) AS matching LEFT OUTER JOIN (SELECT {ALIASED_COLUMNS} \n"
-        f"FROM tasks \nWHERE {' AND '.join(page_where)} {ORDER_SQL} \n {page_limit}) AS page "
-        "ON true ORDER BY page.created_at DESC, page.id DESC"
+        f"SELECT m.total, p.* FROM (SELECT count(*) AS total FROM tasks WHERE {where}) AS m "  # noqa: S608
+        f"LEFT JOIN (SELECT {COLUMNS} FROM tasks WHERE {where}{after} {PAGE_ORDER} "
+        f"LIMIT %(limit)s{skip}) AS p ON true ORDER BY p.created_at DESC, p.id DESC"
     )
-
-
-# ---- the minimum of the contract the benchmark exercises --------------------------------
-
-STATUS_RANKS: Final = {"pending": 0, "in_progress": 1, "completed": 2}
-PRIORITY_RANKS: Final = {"low": 0, "medium": 1, "high": 2}
-JSON_HEADERS: Final = [(b"content-type", b"application/json")]
-
-
-class HttpError(Exception):
-    def __init__(self, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.headers = headers or []
-
-
-def stamp(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    moment = moment.astimezone(UTC)
-    return (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
-        f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}Z"
-    )
-
-
-def task_json(row: tuple[Any, ...]) -> dict[str, Any]:
-    # Columns in COLUMNS order (list rows carry the total first; callers slice it off).
-    status = row[6]
-    return {
-        "id": str(row[0]),
-        "user_id": row[1],
-        "title": row[2],
-        "description": row[4],
-        "status": status,
-        "priority": row[8],
-        "due_date": stamp(row[10]),
-        "completed": status == "completed",
-        "completed_at": stamp(row[11]),
-        "created_at": stamp(row[12]),
-        "updated_at": stamp(row[13]),
-        "version": row[14],
-    }
 
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def fingerprint(user_id: str, statuses: list[str], search: str | None) -> str:
-    """``TaskQuery.fingerprint`` for the default sort with status/search filters."""
-    filters = [sorted(statuses) or None, None, None, search, None, None, None]
-    parts = [user_id, "created_at", True, filters]
-    return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()[:16]
+def stamp(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def encode_cursor(mark: str, created_at: datetime, task_id: uuid.UUID) -> str:
-    payload = [mark, created_at.isoformat(), task_id.hex]
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+def document(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(row["id"]),
+        "user_id": row["user_id"],
+        "title": row["title"],
+        "description": row["description"],
+        "status": row["status"],
+        "priority": row["priority"],
+        "due_date": stamp(row["due_date"]),
+        "completed": row["status"] == "completed",
+        "completed_at": stamp(row["completed_at"]),
+        "created_at": stamp(row["created_at"]),
+        "updated_at": stamp(row["updated_at"]),
+        "version": row["version"],
+    }
 
 
-def decode_cursor(token: str, mark: str) -> tuple[datetime, uuid.UUID]:
+def reply(content: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(content), status, headers, "application/json")
+
+
+def one_task(row: dict[str, Any] | None, status: int = 200, **headers: str) -> Response:
+    if row is None:
+        raise HTTPException(404, "Task not found")
+    return reply(document(row), status, {"etag": f'"{row["version"]}"', **headers})
+
+
+def cursor_token(row: dict[str, Any]) -> str:
+    raw = orjson.dumps([row["created_at"].isoformat(), row["id"].hex])
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def read_cursor(token: str) -> tuple[datetime, uuid.UUID]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        found, value, task_hex = json.loads(raw)
-        position = datetime.fromisoformat(value), uuid.UUID(hex=task_hex)
-    except (ValueError, TypeError, binascii.Error):
-        raise HttpError(422, "cursor is not valid") from None
-    if found != mark:
-        raise HttpError(422, "cursor does not match this user, sort or filters")
-    return position
+        created_at, task_hex = orjson.loads(raw)
+        return datetime.fromisoformat(created_at), uuid.UUID(hex=task_hex)
+    except (ValueError, TypeError):
+        raise HTTPException(422, "cursor is not valid") from None
 
 
 class Floor:
-    """The ASGI application (one instance per process)."""
+    """One per worker process: the pool, the secret, the handlers."""
 
-    def __init__(self, *, dsn: str, secret: str, pool_size: int, max_overflow: int) -> None:
-        self._dsn = dsn
-        self._secret = secret
-        self._pool_size = pool_size
-        self._max_connections = pool_size + max_overflow
-        self._pool: ThreadedConnectionPool | None = None
-        self._ready: set[int] = set()  # connections already switched to UTC
-        # psycopg2's pool raises when exhausted; callers wait instead, like SQLAlchemy's.
-        self._slots = threading.BoundedSemaphore(self._max_connections)
-
-    # -- plumbing
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-            return
-        if scope["type"] != "http":
-            return
-        try:
-            status, payload, headers = await self._route(scope, receive)
-        except HttpError as error:
-            status, payload, headers = error.status, {"detail": error.detail}, error.headers
-        body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [*JSON_HEADERS, *headers, (b"content-length", str(len(body)).encode())],
-            }
+    def __init__(self, *, dsn: str, secret: str, pool_size: int) -> None:
+        self.secret = secret
+        # Autocommit: every statement is its own transaction, no BEGIN/COMMIT on the wire.
+        # min = max: every connection is opened at start-up and kept, none under load.
+        self.pool = AsyncConnectionPool(
+            dsn,
+            min_size=pool_size,
+            max_size=pool_size,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            open=False,
         )
-        await send({"type": "http.response.body", "body": body})
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                # UUIDs in and out as uuid.UUID ('...'::uuid), as SQLAlchemy's dialect does.
-                register_uuid()
-                # psycopg2's pool keeps ``minconn`` connections and closes the others
-                # when they come back: SQLAlchemy's QueuePool does the same with its
-                # overflow, so pool_size / pool_size + max_overflow mirror the app's.
-                self._pool = ThreadedConnectionPool(
-                    self._pool_size, self._max_connections, self._dsn
-                )
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if self._pool is not None:
-                    self._pool.closeall()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
-    def _connection(self) -> Connection:
-        assert self._pool is not None
-        self._slots.acquire()
+    def user(self, request: Request) -> str:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
         try:
-            connection: Connection = self._pool.getconn()
-        except BaseException:
-            self._slots.release()
-            raise
-        if id(connection) not in self._ready:
-            # As the adapter's engine does on connect: UTC for the session, once.
-            connection.autocommit = True
-            with connection.cursor() as cursor:
-                cursor.execute("SET TIME ZONE 'UTC'")
-            connection.autocommit = False
-            self._ready.add(id(connection))
-        return connection
+            if scheme.lower() != "bearer":
+                raise JOSEError("not a bearer token")
+            subject = jwt.decode(token, self.secret, algorithms=["HS256"]).get("sub")
+        except JOSEError:
+            subject = None
+        if not isinstance(subject, str) or not subject:
+            raise HTTPException(401, "Not authenticated", {"www-authenticate": "Bearer"})
+        return subject
 
-    def _transaction(self, work: Callable[[Any], Any], write: bool) -> Any:
-        assert self._pool is not None
-        connection = self._connection()
+    async def fetch(self, sql: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+        async with self.pool.connection() as connection:
+            cursor = await connection.execute(sql, parameters)
+            return await cursor.fetchall()
+
+    async def get(self, request: Request) -> Response:
+        user = self.user(request)
+        rows = await self.fetch(GET_SQL, {"id": request.path_params["id"], "user": user})
+        return one_task(rows[0] if rows else None)
+
+    async def list(self, request: Request) -> Response:
+        user = self.user(request)
+        query = request.query_params
         try:
-            with connection.cursor() as cursor:
-                result = work(cursor)
-            if write:
-                connection.commit()
-            else:
-                connection.rollback()
-            return result
-        except BaseException:
-            connection.rollback()
-            raise
-        finally:
-            self._pool.putconn(connection)
-            self._slots.release()
-
-    def _user(self, scope: Scope) -> str:
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                scheme, _, token = value.decode("latin-1").partition(" ")
-                if scheme.lower() == "bearer" and token:
-                    try:
-                        claims = jwt.decode(token, self._secret, algorithms=["HS256"])
-                    except JWTError:
-                        break
-                    subject = claims.get("sub")
-                    if isinstance(subject, str) and subject:
-                        return subject
-                break
-        raise HttpError(401, "Not authenticated", [(b"www-authenticate", b"Bearer")])
-
-    async def _body(self, receive: Receive) -> dict[str, Any]:
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        try:
-            data = json.loads(b"".join(chunks))
+            limit, offset = int(query.get("limit") or 50), int(query.get("offset") or 0)
         except ValueError:
-            raise HttpError(422, "body is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise HttpError(422, "body must be an object")
-        return data
-
-    async def _route(
-        self, scope: Scope, receive: Receive
-    ) -> tuple[int, Any, list[tuple[bytes, bytes]]]:
-        path: str = scope["path"]
-        method: str = scope["method"]
-        if path == "/health":
-            return 200, {"status": "ok"}, []
-        if not path.startswith("/api/tasks"):
-            raise HttpError(404, "Not Found")
-        user = self._user(scope)
-        rest = path[len("/api/tasks") :]
-        if rest in ("", "/"):
-            if method == "GET":
-                return await self._list(user, scope)
-            if method == "POST":
-                return await self._create(user, await self._body(receive))
-            raise HttpError(405, "Method Not Allowed")
-        try:
-            task_id = uuid.UUID(rest.lstrip("/"))
-        except ValueError:
-            raise HttpError(422, "task_id is not a UUID") from None
-        if method == "GET":
-            return await self._get(user, task_id)
-        if method == "PATCH":
-            return await self._update(user, task_id, await self._body(receive))
-        raise HttpError(405, "Method Not Allowed")
-
-    # -- the handlers
-
-    async def _get(
-        self, user: str, task_id: uuid.UUID
-    ) -> tuple[int, Any, list[tuple[bytes, bytes]]]:
-        def work(cursor: Any) -> Any:
-            cursor.execute(GET_SQL, {"match_id": task_id, "match_user_id": user})
-            return cursor.fetchone()
-
-        row = await anyio.to_thread.run_sync(self._transaction, work, False)
-        if row is None:
-            raise HttpError(404, "Task not found")
-        return 200, task_json(row), [(b"etag", f'"{row[14]}"'.encode())]
-
-    async def _list(self, user: str, scope: Scope) -> tuple[int, Any, list[tuple[bytes, bytes]]]:
-        query = parse_qs(scope["query_string"].decode("latin-1"))
-        limit = int(query.get("limit", ["50"])[0] or 50)
-        offset = int(query.get("offset", ["0"])[0] or 0)
-        statuses = sorted({s for v in query.get("status", []) for s in v.split(",") if s})
-        if "all" in statuses:
-            statuses = []
-        search = query.get("search", [""])[0] or None
-        token = query.get("cursor", [""])[0] or None
-        if not 1 <= limit <= 100:
-            raise HttpError(422, "limit must be between 1 and 100")
-        mark = fingerprint(user, statuses, search)
-        parameters: dict[str, Any] = {"user_id": user, "limit": limit + 1}
-        for number, status in enumerate(statuses, start=1):
-            parameters[f"statuses_{number}"] = status
+            raise HTTPException(422, "limit and offset are integers") from None
+        if not 1 <= limit <= 100 or offset < 0:
+            raise HTTPException(422, "limit is 1-100, offset at least 0")
+        statuses = sorted({s for v in query.getlist("status") for s in v.split(",") if s})
+        statuses = [] if "all" in statuses else statuses
+        search, token = query.get("search") or None, query.get("cursor") or None
+        parameters: dict[str, Any] = {"user": user, "limit": limit + 1, "offset": offset}
+        parameters["statuses"] = statuses
         if search is not None:
-            pattern = f"%{escape_like(search.casefold())}%"
-            parameters["pattern"] = pattern
+            parameters["pattern"] = f"%{escape_like(search.casefold())}%"
         if token is not None:
-            created_at, after_id = decode_cursor(token, mark)
-            parameters.update(after_value=created_at, after_id=after_id)
-        elif offset:
-            parameters["offset"] = offset
-        sql = list_sql(
-            statuses=statuses,
-            search=search is not None,
-            cursor=token is not None,
-            offset=bool(offset) and token is None,
-        )
-
-        def work(cursor: Any) -> Any:
-            cursor.execute(sql, parameters)
-            return cursor.fetchall()
-
-        rows = await anyio.to_thread.run_sync(self._transaction, work, False)
-        total = rows[0][0] if rows else 0
-        items = [row[1:] for row in rows if row[1] is not None]
-        headers = [(b"x-total-count", str(total).encode())]
+            parameters["after_at"], parameters["after_id"] = read_cursor(token)
+        sql = list_sql(bool(statuses), search is not None, token is not None, bool(offset))
+        rows = await self.fetch(sql, parameters)
+        items = [row for row in rows if row["id"] is not None]
+        headers = {"x-total-count": str(rows[0]["total"] if rows else 0)}
         if len(items) > limit:
             items = items[:limit]
-            last = items[-1]
-            link = f"/api/tasks?limit={limit}&cursor={encode_cursor(mark, last[12], last[0])}"
-            for status in statuses:
-                link += f"&status={status}"
-            if search is not None:
-                link += f"&search={quote(search)}"
-            headers.append((b"link", f'<{link}>; rel="next"'.encode()))
-        return 200, [task_json(row) for row in items], headers
+            link = request.url.remove_query_params(["cursor", "offset"])
+            link = link.include_query_params(cursor=cursor_token(items[-1]))
+            headers["link"] = f'<{link.path}?{link.query}>; rel="next"'
+        return reply([document(row) for row in items], headers=headers)
 
-    async def _create(
-        self, user: str, body: dict[str, Any]
-    ) -> tuple[int, Any, list[tuple[bytes, bytes]]]:
-        title = body.get("title")
+    async def create(self, request: Request) -> Response:
+        user = self.user(request)
+        body = await json_object(request)
+        title, description = body.get("title"), body.get("description")
+        status, priority = body.get("status", "pending"), body.get("priority", "medium")
         if not isinstance(title, str) or not 1 <= len(title.strip()) <= 255:
-            raise HttpError(422, "title is required")
-        title = title.strip()
-        priority = body.get("priority", "medium")
-        status = body.get("status", "pending")
-        description = body.get("description")
-        if priority not in PRIORITY_RANKS or status not in STATUS_RANKS:
-            raise HttpError(422, "bad enum value")
+            raise HTTPException(422, "title must be 1-255 characters")
+        if status not in RANKS or priority not in RANKS or status in ("low", "medium", "high"):
+            raise HTTPException(422, "unknown status or priority")
         now = datetime.now(UTC)
+        task_id = uuid.uuid4()
         values = {
-            "id": uuid.uuid4(),
-            "user_id": user,
-            "title": title,
-            "title_key": title.casefold(),
+            "id": task_id,
+            "user": user,
+            "title": title.strip(),
+            "title_key": title.strip().casefold(),
             "description": description,
             "description_key": description.casefold() if description else None,
             "status": status,
-            "status_rank": STATUS_RANKS[status],
+            "status_rank": RANKS[status],
             "priority": priority,
-            "priority_rank": PRIORITY_RANKS[priority],
-            "due_date": None,
+            "priority_rank": RANKS[priority],
             "completed_at": now if status == "completed" else None,
-            "created_at": now,
-            "updated_at": now,
-            "version": 1,
+            "now": now,
         }
+        rows = await self.fetch(INSERT_SQL, values)
+        return one_task(rows[0], 201, location=f"/api/tasks/{task_id}")
 
-        def work(cursor: Any) -> None:
-            cursor.execute(INSERT_SQL, values)
+    async def update(self, request: Request) -> Response:
+        user = self.user(request)
+        body = await json_object(request)
+        if not body or set(body) - set(UPDATABLE):
+            raise HTTPException(422, f"the floor updates {', '.join(UPDATABLE)}")
+        values: dict[str, Any] = {"id": request.path_params["id"], "user": user}
+        values["now"] = datetime.now(UTC)
+        if "title" in body:
+            title = body["title"]
+            if not isinstance(title, str) or not 1 <= len(title.strip()) <= 255:
+                raise HTTPException(422, "title must be 1-255 characters")
+            values["title"], values["title_key"] = title.strip(), title.strip().casefold()
+        if "description" in body:
+            values["description"] = body["description"]
+            values["description_key"] = (body["description"] or "").casefold() or None
+        if "priority" in body:
+            if body["priority"] not in ("low", "medium", "high"):
+                raise HTTPException(422, "unknown priority")
+            values["priority"], values["priority_rank"] = body["priority"], RANKS[body["priority"]]
+        if_match = request.headers.get("if-match")
+        if if_match is not None:
+            values["version"] = int(if_match.strip('"')) if if_match.strip('"').isdigit() else -1
+        rows = await self.fetch(update_sql(frozenset(body), if_match is not None), values)
+        if not rows and if_match is not None:
+            found = await self.fetch(GET_SQL, values)
+            raise HTTPException(412 if found else 404)
+        return one_task(rows[0] if rows else None)
 
-        await anyio.to_thread.run_sync(self._transaction, work, True)
-        row = tuple(values[name] for name in COLUMNS.split(", "))
-        headers = [
-            (b"etag", b'"1"'),
-            (b"location", f"/api/tasks/{values['id']}".encode()),
-        ]
-        return 201, task_json(row), headers
-
-    async def _update(
-        self, user: str, task_id: uuid.UUID, body: dict[str, Any]
-    ) -> tuple[int, Any, list[tuple[bytes, bytes]]]:
-        title = body.get("title")
-        if title is not None and (not isinstance(title, str) or not title.strip()):
-            raise HttpError(422, "title must not be empty")
-        priority = body.get("priority")
-        if priority is not None and priority not in PRIORITY_RANKS:
-            raise HttpError(422, "bad priority")
-
-        def work(cursor: Any) -> Any:
-            cursor.execute(GET_FOR_UPDATE_SQL, {"match_id": task_id, "match_user_id": user})
-            row = cursor.fetchone()
-            if row is None:
-                return None
-            values = dict(zip(COLUMNS.split(", "), row, strict=True))
-            changed = dict(values)
-            if title is not None:
-                changed["title"] = title.strip()
-                changed["title_key"] = changed["title"].casefold()
-            if priority is not None:
-                changed["priority"] = priority
-                changed["priority_rank"] = PRIORITY_RANKS[priority]
-            if changed == values:
-                return row
-            changed["updated_at"] = datetime.now(UTC)
-            changed["version"] = values["version"] + 1
-            parameters = {f"new_{name}": changed[name] for name in COLUMNS.split(", ")[2:]}
-            del parameters["new_created_at"]
-            parameters.update(match_id=task_id, match_user_id=user, match_version=values["version"])
-            cursor.execute(UPDATE_SQL, parameters)
-            return tuple(changed[name] for name in COLUMNS.split(", "))
-
-        row = await anyio.to_thread.run_sync(self._transaction, work, True)
-        if row is None:
-            raise HttpError(404, "Task not found")
-        return 200, task_json(row), [(b"etag", f'"{row[14]}"'.encode())]
+    @asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        await self.pool.open(wait=True)
+        try:
+            yield
+        finally:
+            await self.pool.close()
 
 
-def create_floor() -> Floor:
-    """The floor configured from the environment, as the app is."""
-    url = os.environ["DATABASE_URL"]
-    dsn = url.replace("postgresql+psycopg2://", "postgresql://", 1)
-    return Floor(
-        dsn=dsn,
-        secret=os.environ["JWT_SECRET"],
-        pool_size=int(os.environ.get("DB_POOL_SIZE", "5")),
-        max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "10")),
+async def json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        raise HTTPException(422, "body is not JSON") from None
+    if not isinstance(body, dict):
+        raise HTTPException(422, "body must be an object")
+    return body
+
+
+async def health(_request: Request) -> Response:
+    return reply({"status": "ok"})
+
+
+def create_app() -> Starlette:
+    """The floor of one worker process, configured by ``BENCH_FLOOR_*`` (its own variables)."""
+    floor = Floor(
+        dsn=os.environ["BENCH_FLOOR_DSN"],
+        secret=os.environ["BENCH_FLOOR_SECRET"],
+        pool_size=int(os.environ["BENCH_FLOOR_POOL"]),
     )
+    routes = [
+        Route("/health", health),
+        Route("/api/tasks", floor.list, methods=["GET"]),
+        Route("/api/tasks", floor.create, methods=["POST"]),
+        Route("/api/tasks/{id:uuid}", floor.get, methods=["GET"]),
+        Route("/api/tasks/{id:uuid}", floor.update, methods=["PATCH"]),
+    ]
+    return Starlette(routes=routes, lifespan=floor.lifespan)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main() -> None:
     parser = argparse.ArgumentParser(description="The benchmark's floor server.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
-    args = parser.parse_args(argv)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
     uvicorn.run(
-        create_floor(),
+        "bench.floor:create_app",
+        factory=True,
         host=args.host,
         port=args.port,
-        log_level="warning",
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
         access_log=False,
-        lifespan="on",
+        log_level="warning",
     )
 
 

@@ -272,7 +272,7 @@ def run(engine: Engine, *, heavy: int) -> None:
             ),
         ),
         (
-            "update (locked read + conditional write)",
+            "update (plain read + version-checked write)",
             lambda: service.update(
                 actor=HEAVY_USER, task_id=target.id, changes=TaskChanges(title="Renamed")
             ),

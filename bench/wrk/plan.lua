@@ -1,11 +1,11 @@
--- wrk script driving one benchmark scenario from a plan file written by bench/plan.py.
+-- wrk script driving one benchmark scenario from a plan file written by bench/driver.py.
 --
---   wrk -t1 -c16 -d10s -s bench/wrk/plan.lua http://127.0.0.1:PORT -- PLAN IDS
+--   wrk -t1 -c16 -d8s -s bench/wrk/plan.lua http://127.0.0.1:PORT -- PLAN IDS
 --
 -- PLAN: one request kind per line, tab-separated: weight, method, path, token, body.
 --   "{id}" in the path is replaced by a random id from IDS (one task id per line);
 --   "{n}" in the body by a random integer (so every PATCH really changes the task).
--- done() prints one line "BENCHJSON {...}" that bench/wrk.py reads.
+-- done() prints one line "BENCHJSON {...}" that bench/driver.py reads.
 
 local kinds = {}
 local total_weight = 0
