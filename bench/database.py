@@ -171,13 +171,18 @@ class Watch:
             (sessions,) = cursor.fetchone() or (0,)
             cursor.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
             )
             pids = [pid for (pid,) in cursor.fetchall()]
         cpu = {
             pid: seconds for pid in pids if (seconds := cpu_seconds(pid, "postgres")) is not None
         }
         return Reading(int(sessions), cpu if cpu or not pids else None)
+
+    def vacuum(self) -> None:
+        """``VACUUM (ANALYZE) tasks`` now, so that autovacuum does not run during a later run."""
+        with self._connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) tasks")
 
     def close(self) -> None:
         self._connection.close()

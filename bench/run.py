@@ -501,6 +501,8 @@ class Bench:
             for level in c.levels:
                 log(f"{name} at {level} connections: floor, app, floor")
                 levels[str(level)][name] = self.triple(app, floor, item, level, pinned=True)
+                if any(kind.method != "GET" for kind in item.kinds):
+                    self.watch.vacuum()  # the dead rows of these writes, before the next runs
         log("deep cursor vs page 1 (app)")
         cursor = self.cursor_check(app)
         log(f"RSS soak: mixed up to {c.soak_requests:,} requests")
