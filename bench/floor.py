@@ -12,6 +12,14 @@ serves the routes and headers the benchmark uses: ``GET/POST /api/tasks``
 hand against the service's table ``tasks``; nothing here comes from the
 service (no settings, no presenter, no adapter), so it inherits none of its
 choices.
+
+One exception, on request only: ``POST /api/tasks?feed=1`` creates with the
+statement in ``BENCH_FLOOR_FEED_SQL``, which ``bench/run.py`` compiles from the
+SQL adapter (the service's own create on PostgreSQL: the ``INSERT`` with the
+changes feed's bookkeeping in data-modifying CTEs, still one statement), so
+that the bench can weigh that bookkeeping on the floor, create against
+create+feed. Like the service, it reads nothing back and answers from the
+values it sent.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import orjson
 import uvicorn
 from jose import JOSEError, jwt
 from psycopg.rows import dict_row
+from psycopg.types.json import Json
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -139,8 +148,18 @@ def read_cursor(token: str) -> tuple[datetime, uuid.UUID]:
 class Floor:
     """One per worker process: the pool, the secret, the handlers."""
 
-    def __init__(self, *, dsn: str, secret: str, pool_size: int) -> None:
+    def __init__(
+        self,
+        *,
+        dsn: str,
+        secret: str,
+        pool_size: int,
+        feed_sql: str | None = None,
+        feed_constants: dict[str, Any] | None = None,
+    ) -> None:
         self.secret = secret
+        self.feed_sql = feed_sql
+        self.feed_constants = feed_constants or {}
         # Autocommit: every statement is its own transaction, no BEGIN/COMMIT on the wire.
         # min = max: every connection is opened at start-up and kept, none under load.
         self.pool = AsyncConnectionPool(
@@ -227,8 +246,43 @@ class Floor:
             "completed_at": now if status == "completed" else None,
             "now": now,
         }
+        if request.query_params.get("feed") == "1" and self.feed_sql is not None:
+            return await self.create_with_feed(values)
         rows = await self.fetch(INSERT_SQL, values)
         return one_task(rows[0], 201, location=f"/api/tasks/{task_id}")
+
+    async def create_with_feed(self, values: dict[str, Any]) -> Response:
+        """The same row, with the service's statement (the feed's bookkeeping included)."""
+        assert self.feed_sql is not None
+        row = {
+            "id": values["id"],
+            "user_id": values["user"],
+            "title": values["title"],
+            "description": values["description"],
+            "status": values["status"],
+            "priority": values["priority"],
+            "due_date": None,
+            "completed_at": values["completed_at"],
+            "created_at": values["now"],
+            "updated_at": values["now"],
+            "version": 1,
+        }
+        parameters = {
+            **self.feed_constants,
+            **row,
+            "title_key": values["title_key"],
+            "description_key": values["description_key"],
+            "status_rank": values["status_rank"],
+            "priority_rank": values["priority_rank"],
+            "tags": Json([]),
+            "recurrence": None,
+            "next_occurrence_id": None,
+            "remind_at": None,
+            "change_deleted_at": None,
+        }
+        async with self.pool.connection() as connection:
+            await connection.execute(self.feed_sql, parameters)
+        return one_task(row, 201, location=f"/api/tasks/{row['id']}")
 
     async def update(self, request: Request) -> Response:
         user = self.user(request)
@@ -287,6 +341,8 @@ def create_app() -> Starlette:
         dsn=os.environ["BENCH_FLOOR_DSN"],
         secret=os.environ["BENCH_FLOOR_SECRET"],
         pool_size=int(os.environ["BENCH_FLOOR_POOL"]),
+        feed_sql=os.environ.get("BENCH_FLOOR_FEED_SQL") or None,
+        feed_constants=orjson.loads(os.environ.get("BENCH_FLOOR_FEED_CONSTANTS") or "{}"),
     )
     routes = [
         Route("/health", health),

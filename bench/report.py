@@ -176,6 +176,55 @@ def _findings(results: dict[str, Any], put: Callable[[str], None]) -> None:
         put("")
 
 
+def _feed_cost(results: dict[str, Any], put: Callable[[str], None]) -> None:
+    """A create with and without the changes feed's bookkeeping: the floor both ways, the app."""
+    rows = [
+        (level, entries["create"], entries["create_feed"])
+        for level, entries in results["levels"].items()
+        if "create" in entries and "create_feed" in entries
+    ]
+    if not rows:
+        return
+    census = results["census"]
+    put("## The changes feed's bookkeeping on a write (create)")
+    put("")
+    put(
+        "The floor's plain `INSERT ... RETURNING` against the same row sent with the SQL "
+        "adapter's statement (`WITH written AS (INSERT INTO tasks ...), bumped AS (INSERT "
+        "INTO change_clocks ...) INSERT INTO task_changes ...`), and the service's own create."
+    )
+    put("")
+    put(
+        "| connections | floor create req/s | floor create+feed req/s | **feed cost** "
+        "| app create req/s | DB CPU ms/req floor / floor+feed / app "
+        "| SQL/req floor / floor+feed / app | other load |"
+    )
+    put("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for level, plain, fed in rows:
+        floor_rps, fed_rps = _mean(plain["floors"], "rps"), _mean(fed["floors"], "rps")
+        cpu = [
+            None if None in [f["db_cpu_ms"] for f in plain["floors"]] else
+            _mean(plain["floors"], "db_cpu_ms"),
+            None if None in [f["db_cpu_ms"] for f in fed["floors"]] else
+            _mean(fed["floors"], "db_cpu_ms"),
+            plain["app"]["db_cpu_ms"],
+        ]  # fmt: skip
+        apps = [plain["app"]["rps"], fed["app"]["rps"]]
+        sql = (_sql(census, "create", "floor"), _sql(census, "create_feed", "floor"))
+        put(
+            f"| {level} | {_f(floor_rps, 0)} | {_f(fed_rps, 0)} "
+            f"| **{_f(fed_rps / floor_rps)}x** | {_f(mean_of(apps), 0)} "
+            f"| {' / '.join(_f(v, 3) for v in cpu)} "
+            f"| {sql[0]} / {sql[1]} / {_sql(census, 'create', 'app')} "
+            f"| {max(plain['other_load'], fed['other_load']):.0%} |"
+        )
+    put("")
+
+
+def mean_of(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
 def render(results: dict[str, Any]) -> str:
     lines: list[str] = []
     put = lines.append
@@ -191,5 +240,6 @@ def render(results: dict[str, Any]) -> str:
         put(f"## 2 workers (`--workers 2`), {level} connections, nothing pinned")
         put("")
         _triples(results, entries, put)
+    _feed_cost(results, put)
     _findings(results, put)
     return "\n".join(lines) + "\n"

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from bench import profile
@@ -53,6 +54,8 @@ from tests.support.tcp_proxy import TcpProxy
 from todo_adapters.jwt import mint_hs256_token
 from todo_adapters.settings import Settings
 from todo_adapters.sql import upgrade_database
+from todo_adapters.sql.changes import stamped_statement
+from todo_adapters.sql.statements import insert_statement
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 RESULTS: Final = ROOT / "bench" / "results"
@@ -131,6 +134,8 @@ def scenarios(tokens: dict[str, str], depth: int) -> dict[str, Scenario]:
     def page(query: str, token: str) -> Kind:
         return Kind(1, "GET", f"/api/tasks?limit={PAGE}{query}", token)
 
+    # The same create; the floor sends the service's statement, with the feed's bookkeeping.
+    create_feed = Kind(1, "POST", "/api/tasks?feed=1", writer, create.body)
     items = [
         one("get", "get by id", get),
         one("list", f"list page 1 (limit {PAGE})", page1),
@@ -141,6 +146,7 @@ def scenarios(tokens: dict[str, str], depth: int) -> dict[str, Scenario]:
         ),
         one("deep_offset", f"deep page by offset={depth:,}", page(f"&offset={depth}", deep)),
         one("create", "create (POST)", create),
+        Scenario("create_feed", "create (POST), floor + the feed's bookkeeping", [create_feed]),
         one("update", "update (PATCH title)", update),
         Scenario(
             "mixed",
@@ -211,6 +217,8 @@ class Bench:
         env = dict(os.environ)
         env |= {"BENCH_FLOOR_DSN": url, "BENCH_FLOOR_SECRET": self.secret}
         env |= {"BENCH_FLOOR_POOL": str(self.floor_pool)}
+        sql, constants = feed_create_sql()
+        env |= {"BENCH_FLOOR_FEED_SQL": sql, "BENCH_FLOOR_FEED_CONSTANTS": json.dumps(constants)}
         argv = [sys.executable, "-m", "bench.floor", "--workers", str(workers)]
         return self._start(name, argv, env, ROOT, pinned)
 
@@ -533,6 +541,19 @@ class Bench:
         }
         results["targets"] = targets(results)
         return results
+
+
+def feed_create_sql() -> tuple[str, dict[str, Any]]:
+    """The service's create on PostgreSQL, compiled for the floor's driver (psycopg 3).
+
+    The SQL adapter's own statement (``stamped_statement`` over
+    ``insert_statement``), not a copy: the task's ``INSERT`` with the changes
+    feed's bookkeeping. Returns the SQL and its constant parameters.
+    """
+    statement = stamped_statement(insert_statement("postgresql", returning_ids=False))
+    compiled = statement.compile(dialect=postgresql.psycopg.dialect())
+    constants = {name: value for name, value in compiled.params.items() if value is not None}
+    return str(compiled), constants
 
 
 def mean(values: list[float]) -> float:

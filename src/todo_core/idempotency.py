@@ -5,11 +5,11 @@ of the request, and how to turn the write's outcome into the response it
 sends. The use case stores the key, the fingerprint and that response in the
 same unit of work as the change (the key first), so both are committed
 together or not at all. The key is unique per user in the storage: a
-concurrent request with the same key cannot store it too. On PostgreSQL its
-insert waits for the first request's transaction; once that commits it finds
-the key taken and replays the first response; if the key is taken but its
-row cannot be read (the first request has not committed), the answer is
-``IdempotencyInProgress``.
+concurrent request with the same key cannot store it too, and finds it taken
+without waiting for the first request to end (the storage's business: see
+``TaskRepository.remember``). A key found taken whose record can be read
+(committed) replays the first response; one taken but not readable (the
+first request has not committed) is ``IdempotencyInProgress``.
 """
 
 from __future__ import annotations

@@ -50,7 +50,11 @@ class TaskRepository(Protocol):
         """Store an idempotency key with its request and response, in this unit's transaction.
 
         A key of the user already stored (and not older than ``expired_before``)
-        raises ``IdempotencyKeyTaken``, at once or at the latest from ``commit``.
+        raises ``IdempotencyKeyTaken``, at once or at the latest from ``commit``;
+        so does a key another unit of work stored and has not yet committed or
+        rolled back, without waiting for it where units run concurrently (an
+        adapter that serialises its writers, as SQLite and memory do, never
+        has one).
         """
 
     def prune_keys(self, *, before: datetime) -> None:

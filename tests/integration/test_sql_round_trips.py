@@ -13,6 +13,7 @@ replaced before the use case sees it.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,11 +26,13 @@ from sqlalchemy import Engine, event
 from tests.integration.conftest import sql_uow_factory
 from tests.support.builders import fresh_user_id, make_task
 from tests.support.clock import FakeClock
+from tests.support.held_commit import CommitGate, HeldCommit
 from tests.support.pg_wire import WireLog
 from tests.support.tcp_proxy import TcpProxy
 from todo_adapters.sql import SqlUnitOfWork, make_engine
 from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.errors import TaskNotFound, VersionConflict
+from todo_core.idempotency import IdempotencyInProgress, Once, StoredResponse
 from todo_core.model import TaskPriority
 from todo_core.queries import SortField, TaskFilter
 from todo_core.services import ListRequest, TaskService
@@ -176,6 +179,65 @@ def test_each_use_case_costs_at_most_two_statements_and_no_transaction(
         "stats": (1, 0, "SELECT"),
         "delete": (2, 1, "SELECT WITH"),
     }
+
+
+def _once(key: str) -> Once:
+    return Once(key, "fp", lambda written: StoredResponse(201, str(written.task.id)))
+
+
+def test_a_keyed_write_adds_its_key_in_one_transaction_and_a_key_in_use_is_refused_at_once(
+    service: TaskService, postgres_engine: Engine, traffic: Traffic
+) -> None:
+    user_id = fresh_user_id()
+    task = service.create(actor=user_id, draft=TaskDraft(title="to complete"))
+    # The worker's first prune of keys and tombstones follows its first keyed write.
+    service.create_once(actor=user_id, draft=TaskDraft(title="k"), once=_once("prune"))
+
+    costs = {
+        "create, keyed": traffic.measure(
+            lambda: service.create_once(actor=user_id, draft=TaskDraft(title="k"), once=_once("c"))
+        ),
+        "complete, keyed": traffic.measure(
+            lambda: service.set_completed_once(actor=user_id, task_id=task.id, once=_once("t"))
+        ),
+        "create, replayed": traffic.measure(
+            lambda: service.create_once(actor=user_id, draft=TaskDraft(title="k"), once=_once("c"))
+        ),
+    }
+
+    # The key is stored first, in the write's transaction: the key's INSERT is the
+    # only statement added to a write (its check that no other request holds the key,
+    # ``pg_try_advisory_xact_lock``, is part of it; so no wait and no extra statement).
+    # A replay tries the insert (0 rows), rolls back and reads the stored response.
+    assert costs == {
+        "create, keyed": (2, 1, "BEGIN INSERT WITH COMMIT"),
+        "complete, keyed": (3, 1, "SELECT BEGIN INSERT WITH COMMIT"),
+        "create, replayed": (2, 0, "BEGIN INSERT ROLLBACK SELECT"),
+    }
+    assert "pg_try_advisory_xact_lock" in traffic.statements[0]
+
+    # The same key while its first request (on another engine) is still open: no wait.
+    gate = CommitGate()
+    held = TaskService(uow_factory=lambda: HeldCommit(postgres_engine, gate), clock=FakeClock())
+    first = threading.Thread(
+        target=lambda: held.create_once(actor=user_id, draft=TaskDraft(title="o"), once=_once("o"))
+    )
+    first.start()
+    try:
+        assert gate.reached.wait(5)
+
+        def in_progress() -> None:
+            with pytest.raises(IdempotencyInProgress):
+                service.create_once(actor=user_id, draft=TaskDraft(title="o"), once=_once("o"))
+
+        started = time.monotonic()
+        refused = traffic.measure(in_progress)
+        elapsed = time.monotonic() - started
+    finally:
+        gate.release()
+        first.join()
+    assert refused == (2, 0, "BEGIN INSERT ROLLBACK SELECT")
+    assert elapsed < 1.0
 
 
 def test_error_paths_cost_one_statement_and_no_commit(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from sqlalchemy import Engine, event, text
 from tests.integration.conftest import sql_uow_factory
 from tests.integration.postgres import skip_or_fail
 from tests.support.builders import fresh_user_id
+from tests.support.held_commit import CommitGate, HeldCommit
 from tests.support.pgbouncer import PgBouncer, pgbouncer_executable, running_pgbouncer
 from tests.support.threads import run_together
 from todo_adapters.jwt import mint_hs256_token
@@ -38,6 +40,7 @@ from todo_adapters.settings import load_settings
 from todo_adapters.sql import make_engine
 from todo_bootstrap.container import Container
 from todo_core.edits import TaskChanges, TaskDraft
+from todo_core.idempotency import IdempotencyInProgress, Once, Outcome, StoredResponse
 from todo_core.model import TaskPriority, TaskStatus
 from todo_core.services import ListRequest, TaskService
 from todo_http.app import create_app
@@ -188,6 +191,55 @@ def test_concurrent_updates_through_the_bouncer_lose_nothing(
 
     assert sorted(versions) == list(range(2, writers + 2))
     assert service.get(actor=user, task_id=task.id).version == writers + 1
+    assert [s for s in statements if SESSION_STATE.search(s)] == []
+
+
+def _once(key: str) -> Once:
+    return Once(key, "fp", lambda written: StoredResponse(201, str(written.task.id)))
+
+
+def test_idempotency_keys_decide_between_requests_through_the_bouncer(
+    bouncer_engine: Engine, service: TaskService, statements: list[str]
+) -> None:
+    user = fresh_user_id("bouncer")
+    gate = CommitGate()
+    held = TaskService(uow_factory=lambda: HeldCommit(bouncer_engine, gate))
+    outcomes: list[Outcome] = []
+    first = threading.Thread(
+        target=lambda: outcomes.append(
+            held.create_once(actor=user, draft=TaskDraft(title="once"), once=_once("open"))
+        )
+    )
+    first.start()
+    try:
+        assert gate.reached.wait(5)
+        started = time.monotonic()
+        with pytest.raises(IdempotencyInProgress):
+            service.create_once(actor=user, draft=TaskDraft(title="once"), once=_once("open"))
+        elapsed = time.monotonic() - started
+    finally:
+        gate.release()
+        first.join()
+
+    answers: list[str] = []
+
+    def retry(_index: int) -> None:
+        try:
+            outcome = service.create_once(actor=user, draft=TaskDraft(title="r"), once=_once("r"))
+            answers.append(outcome.response.body)
+        except IdempotencyInProgress:
+            answers.append("409")
+
+    run_together(CLIENT_CONNECTIONS + 2, retry)
+
+    assert elapsed < 1.0
+    assert [outcome.replayed for outcome in outcomes] == [False]
+    replay = service.create_once(actor=user, draft=TaskDraft(title="once"), once=_once("open"))
+    assert replay.replayed
+    assert replay.response == outcomes[0].response
+    listed = service.list(actor=user, request=ListRequest()).items
+    assert len(listed) == 2
+    assert set(answers) - {"409"} == {str(task.id) for task in listed if task.title == "r"}
     assert [s for s in statements if SESSION_STATE.search(s)] == []
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    cast,
     delete,
     exists,
     func,
@@ -183,11 +184,36 @@ def stamped_statement(base: Insert | Update | Delete) -> Insert:
 
 @cache
 def remember_statement(dialect_name: str) -> Insert:
-    """Store a key; an expired one of the same name is replaced, a live one is left (0 rows)."""
+    """Store a key; an expired one of the same name is replaced, a live one is left (0 rows).
+
+    The unique key ``(user_id, key)`` decides which request stores it. On
+    PostgreSQL an insert that meets another transaction's uncommitted row of
+    the same key would wait for that transaction to end, so the row is only
+    offered if ``pg_try_advisory_xact_lock`` on the key's hash succeeds: the
+    first request holds that lock from this statement to its commit or
+    rollback (a transaction-level lock, so it holds through PgBouncer in
+    transaction mode), and a concurrent one inserts nothing at once (0 rows,
+    as for a key already stored), finds no committed key and answers
+    ``IdempotencyInProgress``. The lock is released only after the commit is
+    visible, so once it is free the key's row is either committed or gone.
+    No statement is added: the check is part of the insert. SQLite serialises
+    writers (``BEGIN IMMEDIATE``), so a second request begins only after the
+    first has committed, and finds its key.
+    """
     table = idempotency_keys_table()
-    statement = _insert(dialect_name, table).values(
-        {column.name: bindparam(column.name) for column in table.c}
-    )
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect_name == "postgresql":
+        parameters = {column.name: bindparam(column.name, type_=column.type) for column in table.c}
+        offered = select(*(cast(parameters[column.name], column.type) for column in table.c)).where(
+            func.pg_try_advisory_xact_lock(
+                func.hashtext(parameters["user_id"]), func.hashtext(parameters["key"])
+            )
+        )
+        statement = postgresql.insert(table).from_select(list(parameters), offered)
+    else:
+        statement = _insert(dialect_name, table).values(
+            {column.name: bindparam(column.name) for column in table.c}
+        )
     excluded = statement.excluded
     return statement.on_conflict_do_update(
         index_elements=[table.c.user_id, table.c.key],
