@@ -107,6 +107,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         size_threadpool(gate)
         async with AsyncExitStack() as stack:
+            stack.callback(gate.close)
             for endpoint in endpoints:
                 await stack.enter_async_context(endpoint.lifespan())
             yield

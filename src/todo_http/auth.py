@@ -3,13 +3,13 @@
 ``TokenVerifier`` is synchronous. HS256 verification is a few microseconds of
 computation and runs inline; with a JWKS configured a token naming an unknown
 key may trigger a fetch (up to the JWKS timeout), so verification then runs
-in the threadpool. A verified caller then waits for the database gate
-(``todo_http.gate``) and holds its slot until the handler is done.
+in the threadpool. The verified caller brings the database gate
+(``todo_http.gate``) its handler runs through.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -29,7 +29,8 @@ class Verifier(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The acting user (the token's ``sub``), the collection addressed, and the use cases.
+    """The acting user (the token's ``sub``), the collection addressed, the use cases,
+    and the gate they are reached through.
 
     ``owner`` is ``None`` for the caller's own collection (the short routes).
     """
@@ -37,6 +38,7 @@ class Caller:
     actor: str
     owner: str | None
     service: TaskService
+    gate: DatabaseGate
 
 
 class Wiring(NamedTuple):
@@ -58,7 +60,7 @@ class BearerAuthentication(HTTPBearer):
     pass every time. ``resolve`` returns the container's ``Wiring``.
     """
 
-    def __init__(self, *, resolve: Callable[[], Wiring], gated: bool = True) -> None:
+    def __init__(self, *, resolve: Callable[[], Wiring]) -> None:
         super().__init__(
             scheme_name="bearer",
             bearerFormat="JWT",
@@ -70,13 +72,8 @@ class BearerAuthentication(HTTPBearer):
             auto_error=False,
         )
         self._resolve = resolve
-        # ``gated=False``: a long poll takes the gate itself around each read
-        # (``todo_http.changes``) instead of holding a slot while it waits.
-        self._gated = gated
 
-    async def __call__(  # type: ignore[override]
-        self, request: HTTPConnection
-    ) -> AsyncIterator[Caller]:
+    async def __call__(self, request: HTTPConnection) -> Caller:  # type: ignore[override]
         wiring = self._resolve()
         owner = request.path_params.get("user_id")
         actor = await authenticate(
@@ -85,13 +82,8 @@ class BearerAuthentication(HTTPBearer):
             path_owner=owner,
             may_block=wiring.may_block,
         )
-        caller = Caller(actor=actor, owner=owner, service=wiring.service)
-        if not self._gated:
-            yield caller
-            return
         gate: DatabaseGate = request.app.state.database_gate
-        async with gate.admitted():
-            yield caller
+        return Caller(actor=actor, owner=owner, service=wiring.service, gate=gate)
 
 
 async def authenticate(

@@ -46,9 +46,3 @@ def _wiring(
 BEARER = BearerAuthentication(resolve=_wiring)
 
 CurrentCaller = Annotated[Caller, Depends(BEARER)]
-
-#: The same authentication without a database-gate slot: for the long poll, which
-#: takes the gate only around each read (``todo_http.changes``).
-UNGATED_BEARER = BearerAuthentication(resolve=_wiring, gated=False)
-
-UngatedCaller = Annotated[Caller, Depends(UNGATED_BEARER)]
