@@ -70,9 +70,7 @@ class DatabaseGate:
         if executor is None:
             executor = self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="todo-db")
         try:
-            work = loop.run_in_executor(
-                executor, functools.partial(call, *args, **kwargs)
-            )
+            work = loop.run_in_executor(executor, functools.partial(call, *args, **kwargs))
         except BaseException:
             semaphore.release()
             raise
