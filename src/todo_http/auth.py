@@ -9,7 +9,6 @@ in the threadpool. The verified caller brings the database gate
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -42,11 +41,13 @@ class Caller:
 
 
 class Wiring(NamedTuple):
-    """What authenticating a caller needs from the container."""
+    """What authenticating a caller needs: the container's verifier and use cases, the
+    app's gate. Resolved once per app (``app.state.caller_wiring``), not per request."""
 
     verifier: Verifier
     may_block: bool
     service: TaskService
+    gate: DatabaseGate
 
 
 class BearerAuthentication(HTTPBearer):
@@ -57,10 +58,10 @@ class BearerAuthentication(HTTPBearer):
     verifier, which has the exact rules. Being the security scheme and the
     authentication at once, and handing over the use cases with the caller,
     keeps it to one dependency per request: each costs FastAPI a resolution
-    pass every time. ``resolve`` returns the container's ``Wiring``.
+    pass every time. The app holds the ``Wiring`` (``app.state.caller_wiring``).
     """
 
-    def __init__(self, *, resolve: Callable[[], Wiring]) -> None:
+    def __init__(self) -> None:
         super().__init__(
             scheme_name="bearer",
             bearerFormat="JWT",
@@ -71,10 +72,9 @@ class BearerAuthentication(HTTPBearer):
             ),
             auto_error=False,
         )
-        self._resolve = resolve
 
     async def __call__(self, request: HTTPConnection) -> Caller:  # type: ignore[override]
-        wiring = self._resolve()
+        wiring: Wiring = request.app.state.caller_wiring
         owner = request.path_params.get("user_id")
         actor = await authenticate(
             wiring.verifier,
@@ -82,8 +82,7 @@ class BearerAuthentication(HTTPBearer):
             path_owner=owner,
             may_block=wiring.may_block,
         )
-        gate: DatabaseGate = request.app.state.database_gate
-        return Caller(actor=actor, owner=owner, service=wiring.service, gate=gate)
+        return Caller(actor=actor, owner=owner, service=wiring.service, gate=wiring.gate)
 
 
 async def authenticate(
