@@ -13,13 +13,16 @@ hand against the service's table ``tasks``; nothing here comes from the
 service (no settings, no presenter, no adapter), so it inherits none of its
 choices.
 
-One exception, on request only: ``POST /api/tasks?feed=1`` creates with the
-statement in ``BENCH_FLOOR_FEED_SQL``, which ``bench/run.py`` compiles from the
-SQL adapter (the service's own create on PostgreSQL: the ``INSERT`` with the
-changes feed's bookkeeping in data-modifying CTEs, still one statement), so
-that the bench can weigh that bookkeeping on the floor, create against
-create+feed. Like the service, it reads nothing back and answers from the
-values it sent.
+On request only, ``?feed=1``, a write also does the changes feed's
+bookkeeping (API.md section 10), so that the bench can weigh it on the floor
+and hold the service's writes against a floor doing the same work:
+``POST /api/tasks?feed=1`` creates with the statement in
+``BENCH_FLOOR_FEED_SQL``, which ``bench/run.py`` compiles from the SQL adapter
+(the service's own create on PostgreSQL: the ``INSERT`` with the bookkeeping
+in data-modifying CTEs, still one statement; like the service, it reads
+nothing back and answers from the values it sent); ``PATCH
+/api/tasks/{id}?feed=1`` wraps the floor's own one-statement update in the
+same bookkeeping (``update_feed_sql``).
 """
 
 from __future__ import annotations
@@ -76,6 +79,28 @@ def update_sql(fields: frozenset[str], checked: bool) -> str:
     return (
         f"UPDATE tasks SET {sets}, updated_at = %(now)s, version = version + 1 "  # noqa: S608
         f"WHERE id = %(id)s AND user_id = %(user)s{version} RETURNING {COLUMNS}"
+    )
+
+
+@cache
+def update_feed_sql(fields: frozenset[str], checked: bool) -> str:
+    """The same ``UPDATE`` with the changes feed's bookkeeping, still one statement.
+
+    What the service's feed asks of a write (API.md section 10: a per-user
+    number taken in the writing transaction, the task's last change recorded),
+    written by hand in the cheapest shape: data-modifying CTEs around the
+    floor's own update, which still returns the row.
+    """
+    return (
+        f"WITH written AS ({update_sql(fields, checked)}), "  # noqa: S608 - constant SQL
+        "bumped AS (INSERT INTO change_clocks (user_id, seq, pruned_seq) "
+        "SELECT user_id, 1, 0 FROM written ON CONFLICT (user_id) "
+        "DO UPDATE SET seq = change_clocks.seq + excluded.seq RETURNING user_id, seq), "
+        "stamped AS (INSERT INTO task_changes (user_id, task_id, seq, deleted_at) "
+        "SELECT w.user_id, w.id, b.seq, NULL FROM written w JOIN bumped b USING (user_id) "
+        "ON CONFLICT (user_id, task_id) "
+        "DO UPDATE SET seq = excluded.seq, deleted_at = excluded.deleted_at) "
+        "SELECT * FROM written"
     )
 
 
@@ -306,7 +331,9 @@ class Floor:
         if_match = request.headers.get("if-match")
         if if_match is not None:
             values["version"] = int(if_match.strip('"')) if if_match.strip('"').isdigit() else -1
-        rows = await self.fetch(update_sql(frozenset(body), if_match is not None), values)
+        with_feed = request.query_params.get("feed") == "1"
+        sql = update_feed_sql if with_feed else update_sql
+        rows = await self.fetch(sql(frozenset(body), if_match is not None), values)
         if not rows and if_match is not None:
             found = await self.fetch(GET_SQL, values)
             raise HTTPException(412 if found else 404)

@@ -8,6 +8,10 @@ from typing import Any
 MIB = 1024 * 1024
 #: Throughput bars against the floor; p99 at most 2x the floor's everywhere.
 RPS_BARS = {"get": 0.6, "mixed": 0.6, "create": 0.5, "update": 0.5}
+# The same bars against a floor that also does the changes feed's bookkeeping (``?feed=1``).
+RPS_BARS |= {f"{name}_feed": RPS_BARS[name] for name in ("mixed", "create", "update")}
+#: The writes weighed with and without the feed's bookkeeping on the floor.
+FEED_PAIRS = ("create", "update", "mixed")
 P99_BAR = 2.0
 
 
@@ -177,30 +181,36 @@ def _findings(results: dict[str, Any], put: Callable[[str], None]) -> None:
 
 
 def _feed_cost(results: dict[str, Any], put: Callable[[str], None]) -> None:
-    """A create with and without the changes feed's bookkeeping: the floor both ways, the app."""
+    """The writes with and without the changes feed's bookkeeping: the floor both ways, the app."""
+    tables = [("1 worker pinned", results["levels"]), ("2 workers", results["workers2"])]
     rows = [
-        (level, entries["create"], entries["create_feed"])
-        for level, entries in results["levels"].items()
-        if "create" in entries and "create_feed" in entries
+        (f"{level}, {label}", name, entries[name], entries[f"{name}_feed"])
+        for label, levels in tables
+        for level, entries in levels.items()
+        for name in FEED_PAIRS
+        if name in entries and f"{name}_feed" in entries
     ]
     if not rows:
         return
     census = results["census"]
-    put("## The changes feed's bookkeeping on a write (create)")
+    put("## The changes feed's bookkeeping on the writes")
     put("")
     put(
-        "The floor's plain `INSERT ... RETURNING` against the same row sent with the SQL "
-        "adapter's statement (`WITH written AS (INSERT INTO tasks ...), bumped AS (INSERT "
-        "INTO change_clocks ...) INSERT INTO task_changes ...`), and the service's own create."
+        "The floor's plain one-statement writes against the same writes with the feed's "
+        "bookkeeping (`?feed=1`: the create is the SQL adapter's own statement, `WITH written "
+        "AS (INSERT INTO tasks ...), bumped AS (INSERT INTO change_clocks ...) INSERT INTO "
+        "task_changes ...`; the update wraps the floor's `UPDATE` the same way), and the "
+        "service, which always does it. **app x floor+feed** is the service against a floor "
+        "doing the same work."
     )
     put("")
     put(
-        "| connections | floor create req/s | floor create+feed req/s | **feed cost** "
-        "| app create req/s | DB CPU ms/req floor / floor+feed / app "
+        "| connections | scenario | floor req/s | floor+feed req/s | **feed cost** "
+        "| app req/s | **app x floor+feed** | DB CPU ms/req floor / floor+feed / app "
         "| SQL/req floor / floor+feed / app | other load |"
     )
-    put("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for level, plain, fed in rows:
+    put("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for level, name, plain, fed in rows:
         floor_rps, fed_rps = _mean(plain["floors"], "rps"), _mean(fed["floors"], "rps")
         cpu = [
             None if None in [f["db_cpu_ms"] for f in plain["floors"]] else
@@ -209,13 +219,14 @@ def _feed_cost(results: dict[str, Any], put: Callable[[str], None]) -> None:
             _mean(fed["floors"], "db_cpu_ms"),
             plain["app"]["db_cpu_ms"],
         ]  # fmt: skip
-        apps = [plain["app"]["rps"], fed["app"]["rps"]]
-        sql = (_sql(census, "create", "floor"), _sql(census, "create_feed", "floor"))
+        app_rps = mean_of([plain["app"]["rps"], fed["app"]["rps"]])
+        sql = (_sql(census, name, "floor"), _sql(census, f"{name}_feed", "floor"))
         put(
-            f"| {level} | {_f(floor_rps, 0)} | {_f(fed_rps, 0)} "
-            f"| **{_f(fed_rps / floor_rps)}x** | {_f(mean_of(apps), 0)} "
+            f"| {level} | {name} | {_f(floor_rps, 0)} | {_f(fed_rps, 0)} "
+            f"| **{_f(fed_rps / floor_rps)}x** | {_f(app_rps, 0)} "
+            f"| **{_f(app_rps / fed_rps)}** "
             f"| {' / '.join(_f(v, 3) for v in cpu)} "
-            f"| {sql[0]} / {sql[1]} / {_sql(census, 'create', 'app')} "
+            f"| {sql[0]} / {sql[1]} / {_sql(census, name, 'app')} "
             f"| {max(plain['other_load'], fed['other_load']):.0%} |"
         )
     put("")

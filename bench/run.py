@@ -134,8 +134,10 @@ def scenarios(tokens: dict[str, str], depth: int) -> dict[str, Scenario]:
     def page(query: str, token: str) -> Kind:
         return Kind(1, "GET", f"/api/tasks?limit={PAGE}{query}", token)
 
-    # The same create; the floor sends the service's statement, with the feed's bookkeeping.
-    create_feed = Kind(1, "POST", "/api/tasks?feed=1", writer, create.body)
+    # The same writes; the floor does the changes feed's bookkeeping too (the app ignores
+    # ?feed=1 and always does it): the service against a floor doing the same work.
+    create_feed = Kind(10, "POST", "/api/tasks?feed=1", writer, create.body)
+    update_feed = Kind(10, "PATCH", "/api/tasks/{id}?feed=1", main, update.body)
     items = [
         one("get", "get by id", get),
         one("list", f"list page 1 (limit {PAGE})", page1),
@@ -146,12 +148,18 @@ def scenarios(tokens: dict[str, str], depth: int) -> dict[str, Scenario]:
         ),
         one("deep_offset", f"deep page by offset={depth:,}", page(f"&offset={depth}", deep)),
         one("create", "create (POST)", create),
-        Scenario("create_feed", "create (POST), floor + the feed's bookkeeping", [create_feed]),
+        one("create_feed", "create (POST), floor + the feed's bookkeeping", create_feed),
         one("update", "update (PATCH title)", update),
+        one("update_feed", "update (PATCH title), floor + the feed's bookkeeping", update_feed),
         Scenario(
             "mixed",
             "mix 70% get / 10% list / 10% create / 10% update",
             [get, page1, create, update],
+        ),
+        Scenario(
+            "mixed_feed",
+            "the mix, floor + the feed's bookkeeping",
+            [get, page1, create_feed, update_feed],
         ),
     ]
     return {item.name: item for item in items}
@@ -467,18 +475,22 @@ class Bench:
         return None if summary is None else {"scenario": scenario.name, **summary, "raw": raw.name}
 
     def workers2(self) -> dict[str, Any]:
-        """App and floor with ``--workers 2``, nothing pinned, under the mixed load."""
-        if "mixed" not in self.items:
+        """App and floor with ``--workers 2``, nothing pinned, under the mixed loads."""
+        mixes = {name: self.items[name] for name in ("mixed", "mixed_feed") if name in self.items}
+        if not mixes:
             return {}
-        mixed = self.items["mixed"]
         app = self.start_app("app-w2", self.url, 2, pinned=False)
         floor = self.start_floor("floor-w2", self.url, 2, pinned=False)
         try:
             for server in (app, floor):
                 for level in self.config.levels:
-                    self.load(server, mixed, level, 1 if self.config.quick else 2, pinned=False)
+                    warm = next(iter(mixes.values()))
+                    self.load(server, warm, level, 1 if self.config.quick else 2, pinned=False)
             return {
-                str(level): {"mixed": self.triple(app, floor, mixed, level, pinned=False)}
+                str(level): {
+                    name: self.triple(app, floor, item, level, pinned=False)
+                    for name, item in mixes.items()
+                }
                 for level in self.config.levels
             }
         finally:

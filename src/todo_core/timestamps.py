@@ -19,12 +19,15 @@ _DATE_TIME: Final = re.compile(
 
 
 def format_timestamp(moment: datetime) -> str:
-    """``2026-01-09T12:00:00.123456Z``, with a four-digit year whatever the year."""
-    utc = moment.astimezone(UTC) if moment.tzinfo is not None else moment
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
-        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}Z"
-    )
+    """``2026-01-09T12:00:00.123456Z``, with a four-digit year whatever the year.
+
+    ``isoformat`` pads the year to four digits and runs in C: a page of 20
+    tasks formats 60-80 of these (an f-string of seven fields was 6% of a list).
+    """
+    if moment.tzinfo is None:
+        return moment.isoformat(timespec="microseconds") + "Z"
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_timestamp(text: str, *, field: str = "due_date") -> datetime:

@@ -31,6 +31,7 @@ from todo_core.errors import TodoError
 from todo_http import health, routes
 from todo_http.changes import Waiting
 from todo_http.cors import add_cors
+from todo_http.deps import resolve_wiring
 from todo_http.errors import handle_request_validation_error, handle_todo_error
 from todo_http.gate import DatabaseGate, size_threadpool
 from todo_http.middleware import InternalErrorMiddleware
@@ -107,13 +108,14 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         size_threadpool(gate)
         async with AsyncExitStack() as stack:
+            stack.callback(gate.close)
             for endpoint in endpoints:
                 await stack.enter_async_context(endpoint.lifespan())
             yield
 
     app = FastAPI(title="todo-core", version=_version(), description=DESCRIPTION, lifespan=lifespan)
     app.state.container = container
-    app.state.database_gate = gate
+    app.state.caller_wiring = resolve_wiring(gate)
     app.state.change_waiting = Waiting()
     app.state.max_body_bytes = http.max_body_bytes
     app.state.unavailable_log = UnavailableLog()

@@ -3,13 +3,12 @@
 ``TokenVerifier`` is synchronous. HS256 verification is a few microseconds of
 computation and runs inline; with a JWKS configured a token naming an unknown
 key may trigger a fetch (up to the JWKS timeout), so verification then runs
-in the threadpool. A verified caller then waits for the database gate
-(``todo_http.gate``) and holds its slot until the handler is done.
+in the threadpool. The verified caller brings the database gate
+(``todo_http.gate``) its handler runs through.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -29,7 +28,8 @@ class Verifier(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """The acting user (the token's ``sub``), the collection addressed, and the use cases.
+    """The acting user (the token's ``sub``), the collection addressed, the use cases,
+    and the gate they are reached through.
 
     ``owner`` is ``None`` for the caller's own collection (the short routes).
     """
@@ -37,14 +37,17 @@ class Caller:
     actor: str
     owner: str | None
     service: TaskService
+    gate: DatabaseGate
 
 
 class Wiring(NamedTuple):
-    """What authenticating a caller needs from the container."""
+    """What authenticating a caller needs: the container's verifier and use cases, the
+    app's gate. Resolved once per app (``app.state.caller_wiring``), not per request."""
 
     verifier: Verifier
     may_block: bool
     service: TaskService
+    gate: DatabaseGate
 
 
 class BearerAuthentication(HTTPBearer):
@@ -55,10 +58,10 @@ class BearerAuthentication(HTTPBearer):
     verifier, which has the exact rules. Being the security scheme and the
     authentication at once, and handing over the use cases with the caller,
     keeps it to one dependency per request: each costs FastAPI a resolution
-    pass every time. ``resolve`` returns the container's ``Wiring``.
+    pass every time. The app holds the ``Wiring`` (``app.state.caller_wiring``).
     """
 
-    def __init__(self, *, resolve: Callable[[], Wiring], gated: bool = True) -> None:
+    def __init__(self) -> None:
         super().__init__(
             scheme_name="bearer",
             bearerFormat="JWT",
@@ -69,15 +72,9 @@ class BearerAuthentication(HTTPBearer):
             ),
             auto_error=False,
         )
-        self._resolve = resolve
-        # ``gated=False``: a long poll takes the gate itself around each read
-        # (``todo_http.changes``) instead of holding a slot while it waits.
-        self._gated = gated
 
-    async def __call__(  # type: ignore[override]
-        self, request: HTTPConnection
-    ) -> AsyncIterator[Caller]:
-        wiring = self._resolve()
+    async def __call__(self, request: HTTPConnection) -> Caller:  # type: ignore[override]
+        wiring: Wiring = request.app.state.caller_wiring
         owner = request.path_params.get("user_id")
         actor = await authenticate(
             wiring.verifier,
@@ -85,13 +82,7 @@ class BearerAuthentication(HTTPBearer):
             path_owner=owner,
             may_block=wiring.may_block,
         )
-        caller = Caller(actor=actor, owner=owner, service=wiring.service)
-        if not self._gated:
-            yield caller
-            return
-        gate: DatabaseGate = request.app.state.database_gate
-        async with gate.admitted():
-            yield caller
+        return Caller(actor=actor, owner=owner, service=wiring.service, gate=wiring.gate)
 
 
 async def authenticate(

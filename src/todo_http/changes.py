@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import anyio
-from starlette.concurrency import run_in_threadpool
 
 from todo_core.changes import DEFAULT_CHANGES_LIMIT, MAX_CHANGES_LIMIT, ChangeFeed
 from todo_core.errors import FieldError, InvalidInput
 from todo_http.auth import Caller
-from todo_http.gate import DatabaseGate
 
 #: Seconds between two looks at the change clock while a request waits.
 POLL_INTERVAL: Final = 0.25
@@ -160,25 +158,21 @@ def _news(feed: ChangeFeed) -> bool:
     return bool(feed.changed or feed.deleted or feed.more)
 
 
-async def follow_changes(
-    caller: Caller, query: ChangesQuery, *, gate: DatabaseGate, waiting: Waiting
-) -> ChangeFeed:
+async def follow_changes(caller: Caller, query: ChangesQuery, *, waiting: Waiting) -> ChangeFeed:
     """Read the feed; with ``wait`` and nothing to report, wait for a change (see above)."""
     service = caller.service
 
     async def read(since: str | None) -> ChangeFeed:
-        async with gate.admitted():
-            return await run_in_threadpool(
-                lambda: service.changes(
-                    actor=caller.actor, owner=caller.owner, since=since, limit=query.limit
-                )
-            )
+        return await caller.gate.run(
+            service.changes,
+            actor=caller.actor,
+            owner=caller.owner,
+            since=since,
+            limit=query.limit,
+        )
 
     async def mark() -> int:
-        async with gate.admitted():
-            return await run_in_threadpool(
-                lambda: service.change_mark(actor=caller.actor, owner=caller.owner)
-            )
+        return await caller.gate.run(service.change_mark, actor=caller.actor, owner=caller.owner)
 
     feed = await read(query.since)
     if query.wait <= 0 or _news(feed) or not waiting.enter():

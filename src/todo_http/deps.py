@@ -7,9 +7,10 @@ no-op to the threadpool for every injected service of every request
 
 A task route has one dependency, the caller (``BearerAuthentication``, which
 is also the OpenAPI security scheme): the verifier it needs and the use cases
-it hands on are injected by ``_wiring`` with default markers rather than as
+it hands on are resolved once per app by ``resolve_wiring`` rather than as
 FastAPI sub-dependencies, because every FastAPI dependency costs a
-resolution pass on every request.
+resolution pass on every request (and dependency-injector's ``@inject`` one
+more).
 """
 
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +22,7 @@ from fastapi import Depends
 from todo_adapters.jwt import TokenVerifier
 from todo_core.services import TaskService
 from todo_http.auth import BearerAuthentication, Caller, Wiring
+from todo_http.gate import DatabaseGate
 
 if TYPE_CHECKING:
     Provide = wiring.Provide
@@ -34,21 +36,17 @@ else:
 
 
 @inject
-def _wiring(
+def resolve_wiring(
+    gate: DatabaseGate,
     verifier: TokenVerifier = Provide["token_verifier"],
     may_block: bool = Provide["token_verification_may_block"],
     service: TaskService = Provide["task_service"],
 ) -> Wiring:
-    return Wiring(verifier, may_block, service)
+    """What the caller dependency hands on, from the wired container (once per app)."""
+    return Wiring(verifier, may_block, service, gate)
 
 
 #: 401 unless the bearer token is valid; 403 if the path names another user.
-BEARER = BearerAuthentication(resolve=_wiring)
+BEARER = BearerAuthentication()
 
 CurrentCaller = Annotated[Caller, Depends(BEARER)]
-
-#: The same authentication without a database-gate slot: for the long poll, which
-#: takes the gate only around each read (``todo_http.changes``).
-UNGATED_BEARER = BearerAuthentication(resolve=_wiring, gated=False)
-
-UngatedCaller = Annotated[Caller, Depends(UNGATED_BEARER)]

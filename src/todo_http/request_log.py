@@ -1,17 +1,20 @@
 """One log line per request: method, route template, status, duration, request id.
 
 The request id comes from ``X-Request-ID`` when the client sends a sane one
-(it is echoed back either way) or is generated. Only the route *template* is
-logged (``/api/tasks/{task_id}``), never the query, headers or body, so
-neither tokens nor task contents reach the logs.
+(it is echoed back either way) or is generated: 32 hex digits, a random
+prefix drawn once per process and a counter, unique without a call to the
+system's random source on every request (``uuid4`` was 2% of a ``GET``).
+Only the route *template* is logged (``/api/tasks/{task_id}``), never the
+query, headers or body, so neither tokens nor task contents reach the logs.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+import secrets
 import time
-import uuid
 from typing import Final
 
 from starlette.datastructures import MutableHeaders
@@ -26,6 +29,9 @@ UNMATCHED_ROUTE: Final = "<unmatched>"
 
 logger = logging.getLogger("todo_http.access")
 
+_PROCESS_PREFIX: Final = secrets.token_hex(8)
+_counter = itertools.count(1)
+
 
 def request_id_from(scope: Scope) -> str:
     """The client's ``X-Request-ID`` if it is short and plain, else a fresh one."""
@@ -35,7 +41,7 @@ def request_id_from(scope: Scope) -> str:
             if _SANE_REQUEST_ID.fullmatch(text):
                 return text
             break
-    return uuid.uuid4().hex
+    return f"{_PROCESS_PREFIX}{next(_counter):016x}"
 
 
 class RequestLogMiddleware:

@@ -4,8 +4,9 @@ One router, included twice by `create_app`: under `/api` (the token's
 own tasks) and under `/api/{user_id}` (the path must name the token's
 user). The caller dependency reads `user_id` from the path when there
 is one, and brings the use cases along. Handlers are synchronous (the SQL
-adapter is), so FastAPI runs them in its threadpool; authentication and body
-reading happen before, in the event loop.
+adapter is) and run whole on a thread of the database gate
+(``through_gate``); authentication and body reading happen before, in the
+event loop.
 """
 
 import uuid
@@ -24,7 +25,8 @@ from todo_http.auth import Caller
 from todo_http.body import ChangesBody, CompletionBody, DraftBody
 from todo_http.changes import CHANGES_PARAMETERS, follow_changes, parse_changes_query
 from todo_http.conditional import expected_version, none_match
-from todo_http.deps import CurrentCaller, UngatedCaller
+from todo_http.deps import CurrentCaller
+from todo_http.gate import through_gate
 from todo_http.idempotency import IdempotencyKey, once, reply
 from todo_http.listing import page_headers
 from todo_http.listing_parameters import LIST_PARAMETERS
@@ -116,6 +118,7 @@ def _current_version(caller: Caller, task_id: uuid.UUID) -> Callable[[], int]:
     },
     openapi_extra={"parameters": LIST_PARAMETERS},
 )
+@through_gate
 def list_tasks(request: Request, caller: CurrentCaller) -> Response:
     """Filter, sort and page the user's tasks.
 
@@ -145,6 +148,7 @@ def list_tasks(request: Request, caller: CurrentCaller) -> Response:
     },
     openapi_extra=request_body("TaskCreate", required=True),
 )
+@through_gate
 def create_task(
     request: Request,
     caller: CurrentCaller,
@@ -175,6 +179,7 @@ def create_task(
     summary="Count tasks",
     responses=error_responses(401, 403, 503),
 )
+@through_gate
 def task_stats(caller: CurrentCaller) -> Response:
     """Counts by status and priority, and how many are overdue, over all the user's tasks."""
     stats = caller.service.stats(actor=caller.actor, owner=caller.owner)
@@ -187,6 +192,7 @@ def task_stats(caller: CurrentCaller) -> Response:
     summary="List tags",
     responses=error_responses(401, 403, 503),
 )
+@through_gate
 def task_tags(caller: CurrentCaller) -> Response:
     """Every tag the user's tasks carry, with how many carry it, by name case-insensitively."""
     tags = caller.service.tags(actor=caller.actor, owner=caller.owner)
@@ -200,7 +206,7 @@ def task_tags(caller: CurrentCaller) -> Response:
     responses=error_responses(401, 403, 410, 422, 503),
     openapi_extra={"parameters": CHANGES_PARAMETERS},
 )
-async def task_changes(request: Request, caller: UngatedCaller) -> Response:
+async def task_changes(request: Request, caller: CurrentCaller) -> Response:
     """What changed since the token `since`: tasks changed (once each, current state, in the
     order they were committed) and tasks deleted; `next` continues, `more` says whether
     another page is ready now. Without `since`: every current task.
@@ -214,7 +220,6 @@ async def task_changes(request: Request, caller: UngatedCaller) -> Response:
     feed = await follow_changes(
         caller,
         query,
-        gate=request.app.state.database_gate,
         waiting=request.app.state.change_waiting,
     )
     return json_response(changes_document(feed))
@@ -230,6 +235,7 @@ async def task_changes(request: Request, caller: UngatedCaller) -> Response:
         **error_responses(401, 403, 404, 422, 503),
     },
 )
+@through_gate
 def get_task(
     task_id: uuid.UUID,
     caller: CurrentCaller,
@@ -267,6 +273,7 @@ def _update(
     responses={200: {"headers": _WRITTEN}, **_WRITE_ERRORS},
     openapi_extra=request_body("TaskUpdate", required=True),
 )
+@through_gate
 def replace_task(
     request: Request,
     task_id: uuid.UUID,
@@ -285,6 +292,7 @@ def replace_task(
     responses={200: {"headers": _WRITTEN}, **_WRITE_ERRORS},
     openapi_extra=request_body("TaskUpdate", required=True),
 )
+@through_gate
 def update_task(
     request: Request,
     task_id: uuid.UUID,
@@ -306,6 +314,7 @@ def update_task(
     },
     openapi_extra=request_body("TaskCompletion", required=False),
 )
+@through_gate
 def complete_task(
     request: Request,
     task_id: uuid.UUID,
@@ -353,6 +362,7 @@ def complete_task(
     summary="Delete a task",
     responses=error_responses(401, 403, 404, 412, 422, 503),
 )
+@through_gate
 def delete_task(
     task_id: uuid.UUID,
     caller: CurrentCaller,
