@@ -36,7 +36,7 @@ def safe_url(url: str) -> str:
 
 def _engine(url: str, **options: Any) -> Engine:
     # psycopg2 whatever driver ``url`` names: SQLAlchemy 2.1 reads a bare
-    # ``postgresql://`` as psycopg 3, which this project does not install.
+    # ``postgresql://`` as psycopg 3, which only the benchmark's floor uses.
     psycopg2_url = make_url(url).set(drivername="postgresql+psycopg2")
     return create_engine(psycopg2_url, poolclass=NullPool, **options)
 
