@@ -94,6 +94,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         occurrences=occurrences,
         retention=retention,
+        max_tasks_per_user=settings.provided.max_tasks_per_user,
     )
     database_check = providers.Callable(check_database, engine)
 

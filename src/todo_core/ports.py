@@ -17,11 +17,14 @@ from todo_core.queries import Page, TagCount, TaskQuery, TaskStats
 class TaskRepository(Protocol):
     """The writer: a user's tasks one by one. Every method is scoped to one owner."""
 
-    def add(self, task: Task) -> None:
-        """Store a new task."""
+    def add(self, task: Task, *, limit: int | None = None) -> None:
+        """Store a new task; ``TaskLimitReached`` (nothing stored) if its owner has ``limit``.
 
-    def add_many(self, tasks: Sequence[Task]) -> None:
-        """Store many new tasks at once (batched where the storage allows)."""
+        The storage decides atomically: concurrent adds never leave more than ``limit``.
+        """
+
+    def add_many(self, tasks: Sequence[Task], *, limit: int | None = None) -> None:
+        """Store many new tasks at once (batched where the storage allows), ``limit`` as above."""
 
     def get(self, user_id: str, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
         """A copy of the owner's task, or ``None``; ``for_update`` locks it until commit."""

@@ -81,7 +81,10 @@ _ERRORS: Final[dict[int, str]] = {
     ),
     403: "The path's user id is not the token's subject.",
     404: "No such task for this user (or not a route).",
-    409: "`A request with this Idempotency-Key is in progress`: retry later.",
+    409: (
+        "`Task limit reached` (the user has `MAX_TASKS_PER_USER` tasks; nothing was written), "
+        "or `A request with this Idempotency-Key is in progress`: retry later."
+    ),
     410: "`Sync token expired; fetch everything again`: older than the deletions kept.",
     412: "`If-Match` does not name the task's current version.",
     413: "The body is over the configured limit (64 KiB by default).",
