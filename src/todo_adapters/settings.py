@@ -134,8 +134,8 @@ class Settings(BaseSettings):
         if value is None:
             return None
         text = value.strip()
-        if not text.startswith(("redis://", "rediss://", "unix://")):
-            raise problem("expected redis://host:port/db (or rediss://, unix://)")
+        if not text.startswith(("redis://", "rediss://")):
+            raise problem("expected redis://host:port/db (or rediss://)")
         return text
 
     @field_validator("log_level")

@@ -19,6 +19,7 @@ from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
 from todo_adapters.jwt import TokenVerifier
+from todo_adapters.rate_limit import UserRateLimiter, rate_limiter_from
 from todo_adapters.recurrence import DateutilOccurrences
 from todo_adapters.settings import Settings, load_settings, require_token_settings
 from todo_adapters.sql import SqlUnitOfWork, make_engine
@@ -73,6 +74,11 @@ def verification_may_block(settings: Settings) -> bool:
     return settings.jwks_url is not None
 
 
+def rate_limiter_for(settings: Settings) -> UserRateLimiter | None:
+    """``RATE_LIMIT`` per user, in Redis when ``REDIS_URL`` is set; ``None`` when ``off``."""
+    return rate_limiter_from(settings.rate_limit, redis_url=settings.redis_url)
+
+
 def retention_from(settings: Settings) -> timedelta:
     """How long the changes feed keeps tombstones (``CHANGES_RETENTION_DAYS``)."""
     return timedelta(days=settings.changes_retention_days)
@@ -98,5 +104,6 @@ class Container(containers.DeclarativeContainer):
     )
     database_check = providers.Callable(check_database, engine)
 
+    rate_limiter = providers.ThreadSafeSingleton(rate_limiter_for, settings)
     token_verifier = providers.ThreadSafeSingleton(token_verifier_from, settings)
     token_verification_may_block = providers.ThreadSafeSingleton(verification_may_block, settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -109,3 +110,21 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Discard this unit's changes."""
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    """One request counted against its user's rate: allowed or not, and the window's state."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    #: Whole seconds until the window frees up (at least 1 when refused).
+    reset_after: int
+
+
+class RateLimiter(Protocol):
+    """Counts each user's requests (``RATE_LIMIT``); implemented with a library in an adapter."""
+
+    async def hit(self, user_id: str) -> RateDecision | None:
+        """Count one request of ``user_id``; ``None`` when it could not be counted (fail open)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Final, NamedTuple, Protocol
 
 from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +19,9 @@ from starlette.requests import HTTPConnection
 
 from todo_core.services import TaskService, authorize
 from todo_http.gate import DatabaseGate
+
+#: The ASGI scope key where ``todo_http.guard.ApiGuard`` leaves the ``sub`` it verified.
+VERIFIED_USER: Final = "todo_http.user"
 
 
 class Verifier(Protocol):
@@ -79,12 +82,18 @@ class BearerAuthentication(HTTPBearer):
     ) -> AsyncIterator[Caller]:
         wiring = self._resolve()
         owner = request.path_params.get("user_id")
-        actor = await authenticate(
-            wiring.verifier,
-            request.headers.get("authorization"),
-            path_owner=owner,
-            may_block=wiring.may_block,
-        )
+        verified = request.scope.get(VERIFIED_USER)
+        if isinstance(verified, str):  # the guard verified the token before routing
+            actor = verified
+            if owner is not None:
+                authorize(actor, owner)
+        else:
+            actor = await authenticate(
+                wiring.verifier,
+                request.headers.get("authorization"),
+                path_owner=owner,
+                may_block=wiring.may_block,
+            )
         caller = Caller(actor=actor, owner=owner, service=wiring.service)
         if not self._gated:
             yield caller

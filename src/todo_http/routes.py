@@ -29,6 +29,7 @@ from todo_http.idempotency import IdempotencyKey, once, reply
 from todo_http.listing import page_headers
 from todo_http.listing_parameters import LIST_PARAMETERS
 from todo_http.openapi import error_responses, header, request_body
+from todo_http.paths import TASK_PATH
 from todo_http.presenters import (
     json_response,
     no_content,
@@ -221,7 +222,7 @@ async def task_changes(request: Request, caller: UngatedCaller) -> Response:
 
 
 @router.get(
-    "/tasks/{task_id}",
+    TASK_PATH,
     response_model=Task,
     summary="Get a task",
     responses={
@@ -261,7 +262,7 @@ def _update(
 
 
 @router.put(
-    "/tasks/{task_id}",
+    TASK_PATH,
     response_model=Task,
     summary="Update a task (merge)",
     responses={200: {"headers": _WRITTEN}, **_WRITE_ERRORS},
@@ -279,7 +280,7 @@ def replace_task(
 
 
 @router.patch(
-    "/tasks/{task_id}",
+    TASK_PATH,
     response_model=Task,
     summary="Update a task",
     responses={200: {"headers": _WRITTEN}, **_WRITE_ERRORS},
@@ -297,7 +298,7 @@ def update_task(
 
 
 @router.patch(
-    "/tasks/{task_id}/complete",
+    TASK_PATH + "/complete",
     response_model=Task,
     summary="Complete, reopen or toggle a task",
     responses={
@@ -347,7 +348,7 @@ def complete_task(
 
 
 @router.delete(
-    "/tasks/{task_id}",
+    TASK_PATH,
     status_code=204,
     response_class=Response,
     summary="Delete a task",
