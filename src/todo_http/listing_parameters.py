@@ -47,6 +47,12 @@ def _tag_parameter() -> dict[str, Any]:
     return parameter
 
 
+#: A timestamp bound; empty counts as absent (API.md section 4), and the schema says so.
+_BOUND_SCHEMA: Final = {
+    "anyOf": [*TIMESTAMP_INPUT_SCHEMA["anyOf"], {"type": "string", "enum": [""]}],
+    "description": f"{TIMESTAMP_INPUT_SCHEMA['description']} Empty: no bound.",
+}
+
 _SORT_VALUES: Final = [
     *(field.value for field in SortField),
     *(f"-{field.value}" for field in SortField),
@@ -78,18 +84,18 @@ LIST_PARAMETERS: Final[list[dict[str, Any]]] = [
     _parameter("completed", {"type": "boolean"}, "Only completed (`true`) or open (`false`)."),
     _parameter("search", _SEARCH_SCHEMA, _SEARCH_TEXT),
     _parameter("q", _SEARCH_SCHEMA, "Alias of `search` (`search` wins when both are given)."),
-    _parameter("due_after", TIMESTAMP_INPUT_SCHEMA, "due_date >= due_after (inclusive)."),
+    _parameter("due_after", _BOUND_SCHEMA, "due_date >= due_after (inclusive)."),
     _parameter(
         "due_before",
-        TIMESTAMP_INPUT_SCHEMA,
+        _BOUND_SCHEMA,
         "due_date < due_before (exclusive). With either bound, tasks without a due date are "
         "left out.",
     ),
     _tag_parameter(),
-    _parameter("remind_after", TIMESTAMP_INPUT_SCHEMA, "remind_at >= remind_after (inclusive)."),
+    _parameter("remind_after", _BOUND_SCHEMA, "remind_at >= remind_after (inclusive)."),
     _parameter(
         "remind_before",
-        TIMESTAMP_INPUT_SCHEMA,
+        _BOUND_SCHEMA,
         "remind_at < remind_before (exclusive). With either bound, tasks without a reminder "
         "are left out. To notify in the next hour: "
         "`?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`.",

@@ -23,7 +23,7 @@ from todo_core.services import Written
 from todo_http.auth import Caller
 from todo_http.body import ChangesBody, CompletionBody, DraftBody
 from todo_http.changes import CHANGES_PARAMETERS, follow_changes, parse_changes_query
-from todo_http.conditional import expected_version, none_match
+from todo_http.conditional import ENTITY_TAGS_SCHEMA, expected_version, none_match
 from todo_http.deps import CurrentCaller, UngatedCaller
 from todo_http.idempotency import IdempotencyKey, once, reply
 from todo_http.listing import page_headers
@@ -47,9 +47,12 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
-        description='`"<version>"`, a list of tags, or `*` (strong comparison); stale: 412.',
+        description=(
+            '`"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. '
+            "A tag that does not name the current version (a stale, weak or unknown one): 412."
+        ),
     ),
-    WithJsonSchema({"type": "string"}),
+    WithJsonSchema(ENTITY_TAGS_SCHEMA),
 ]
 IfNoneMatch = Annotated[
     str | None,
@@ -57,7 +60,7 @@ IfNoneMatch = Annotated[
         alias="If-None-Match",
         description='`"<version>"`, a list of tags, or `*`: a match gives 304.',
     ),
-    WithJsonSchema({"type": "string"}),
+    WithJsonSchema(ENTITY_TAGS_SCHEMA),
 ]
 
 _ETAG: Final = {"ETag": header('`"<version>"` of the task.')}

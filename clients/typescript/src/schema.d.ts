@@ -665,15 +665,15 @@ export interface operations {
                 /** @description Alias of `search` (`search` wins when both are given). */
                 q?: string;
                 /** @description due_date >= due_after (inclusive). */
-                due_after?: string;
+                due_after?: string | "";
                 /** @description due_date < due_before (exclusive). With either bound, tasks without a due date are left out. */
-                due_before?: string;
+                due_before?: string | "";
                 /** @description Tags (repeat or comma-separate), matched case-insensitively: a task matches when it carries any of them. */
                 tag?: string[];
                 /** @description remind_at >= remind_after (inclusive). */
-                remind_after?: string;
+                remind_after?: string | "";
                 /** @description remind_at < remind_before (exclusive). With either bound, tasks without a reminder are left out. To notify in the next hour: `?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`. */
-                remind_before?: string;
+                remind_before?: string | "";
                 /** @description `true`: due before now and not completed; `false`: all the others. */
                 overdue?: boolean;
                 /** @description Sort field; a leading `-` means descending and wins over `order`. Default `created_at`. */
@@ -735,6 +735,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -801,7 +818,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            /** @description `Task limit reached` (the user has `MAX_TASKS_PER_USER` tasks; nothing was written), or `A request with this Idempotency-Key is in progress`: retry later. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -835,6 +852,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -888,6 +922,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -933,6 +984,23 @@ export interface operations {
             /** @description The path's user id is not the token's subject. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1013,6 +1081,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -1100,6 +1185,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1117,7 +1219,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -1209,6 +1311,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1226,7 +1345,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -1290,6 +1409,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1307,7 +1443,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -1399,6 +1535,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1416,7 +1569,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
                 /** @description A key of 1-255 printable ASCII characters, as a Structured Field string (`"k"`) or bare: a retry with the same key and request replays the first response (`Idempotent-Replayed: true`); another request with it is a 422; while the first runs, 409. Remembered for 24 hours. */
                 "Idempotency-Key"?: string;
@@ -1476,7 +1629,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            /** @description `Task limit reached` (the user has `MAX_TASKS_PER_USER` tasks; nothing was written), or `A request with this Idempotency-Key is in progress`: retry later. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1521,6 +1674,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1548,15 +1718,15 @@ export interface operations {
                 /** @description Alias of `search` (`search` wins when both are given). */
                 q?: string;
                 /** @description due_date >= due_after (inclusive). */
-                due_after?: string;
+                due_after?: string | "";
                 /** @description due_date < due_before (exclusive). With either bound, tasks without a due date are left out. */
-                due_before?: string;
+                due_before?: string | "";
                 /** @description Tags (repeat or comma-separate), matched case-insensitively: a task matches when it carries any of them. */
                 tag?: string[];
                 /** @description remind_at >= remind_after (inclusive). */
-                remind_after?: string;
+                remind_after?: string | "";
                 /** @description remind_at < remind_before (exclusive). With either bound, tasks without a reminder are left out. To notify in the next hour: `?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`. */
-                remind_before?: string;
+                remind_before?: string | "";
                 /** @description `true`: due before now and not completed; `false`: all the others. */
                 overdue?: boolean;
                 /** @description Sort field; a leading `-` means descending and wins over `order`. Default `created_at`. */
@@ -1621,6 +1791,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -1690,7 +1877,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            /** @description `Task limit reached` (the user has `MAX_TASKS_PER_USER` tasks; nothing was written), or `A request with this Idempotency-Key is in progress`: retry later. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1724,6 +1911,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -1780,6 +1984,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1828,6 +2049,23 @@ export interface operations {
             /** @description The path's user id is not the token's subject. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1911,6 +2149,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -2000,6 +2255,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -2017,7 +2289,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -2111,6 +2383,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -2128,7 +2417,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -2194,6 +2483,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -2211,7 +2517,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -2305,6 +2611,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -2322,7 +2645,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
                 /** @description A key of 1-255 printable ASCII characters, as a Structured Field string (`"k"`) or bare: a retry with the same key and request replays the first response (`Idempotent-Replayed: true`); another request with it is a 422; while the first runs, 409. Remembered for 24 hours. */
                 "Idempotency-Key"?: string;
@@ -2384,7 +2707,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            /** @description `Task limit reached` (the user has `MAX_TASKS_PER_USER` tasks; nothing was written), or `A request with this Idempotency-Key is in progress`: retry later. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2427,6 +2750,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
