@@ -15,14 +15,37 @@ from todo_core.queries import DEFAULT_LIMIT, MAX_LIMIT, SortField
 from todo_http.timestamps import TIMESTAMP_INPUT_SCHEMA
 from todo_presentation.listing import ALL, MAX_OFFSET
 
+_EMPTY: Final = {"type": "string", "enum": [""]}
+
+
+def empty_means_absent(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """``schema`` that also allows the empty value, which the server reads as no value.
+
+    API.md section 4: `?status=&search=&limit=` (naive query builders) is the
+    same as leaving them out, so the schema says so instead of forbidding it.
+    """
+    schema = dict(schema)
+    if schema.get("type") == "array":
+        items = dict(schema["items"])
+        if "enum" in items:
+            items["enum"] = [*items["enum"], ""]
+        schema["items"] = items
+        return schema
+    if schema.get("type") == "string" and "enum" not in schema:
+        return schema  # a free string (its pattern allows "")
+    if "anyOf" in schema:
+        schema["anyOf"] = [*schema["anyOf"], _EMPTY]
+        return schema
+    return {"anyOf": [schema, _EMPTY]}
+
 
 def _parameter(name: str, schema: Mapping[str, Any], description: str) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
         "required": False,
-        "schema": dict(schema),
-        "description": description,
+        "schema": empty_means_absent(schema),
+        "description": f"{description} Empty: as if absent.",
     }
 
 
@@ -46,12 +69,6 @@ def _tag_parameter() -> dict[str, Any]:
     parameter.update(style="form", explode=True)
     return parameter
 
-
-#: A timestamp bound; empty counts as absent (API.md section 4), and the schema says so.
-_BOUND_SCHEMA: Final = {
-    "anyOf": [*TIMESTAMP_INPUT_SCHEMA["anyOf"], {"type": "string", "enum": [""]}],
-    "description": f"{TIMESTAMP_INPUT_SCHEMA['description']} Empty: no bound.",
-}
 
 _SORT_VALUES: Final = [
     *(field.value for field in SortField),
@@ -84,18 +101,18 @@ LIST_PARAMETERS: Final[list[dict[str, Any]]] = [
     _parameter("completed", {"type": "boolean"}, "Only completed (`true`) or open (`false`)."),
     _parameter("search", _SEARCH_SCHEMA, _SEARCH_TEXT),
     _parameter("q", _SEARCH_SCHEMA, "Alias of `search` (`search` wins when both are given)."),
-    _parameter("due_after", _BOUND_SCHEMA, "due_date >= due_after (inclusive)."),
+    _parameter("due_after", TIMESTAMP_INPUT_SCHEMA, "due_date >= due_after (inclusive)."),
     _parameter(
         "due_before",
-        _BOUND_SCHEMA,
+        TIMESTAMP_INPUT_SCHEMA,
         "due_date < due_before (exclusive). With either bound, tasks without a due date are "
         "left out.",
     ),
     _tag_parameter(),
-    _parameter("remind_after", _BOUND_SCHEMA, "remind_at >= remind_after (inclusive)."),
+    _parameter("remind_after", TIMESTAMP_INPUT_SCHEMA, "remind_at >= remind_after (inclusive)."),
     _parameter(
         "remind_before",
-        _BOUND_SCHEMA,
+        TIMESTAMP_INPUT_SCHEMA,
         "remind_at < remind_before (exclusive). With either bound, tasks without a reminder "
         "are left out. To notify in the next hour: "
         "`?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`.",

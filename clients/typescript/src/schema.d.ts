@@ -654,40 +654,40 @@ export interface operations {
     list_tasks: {
         parameters: {
             query?: {
-                /** @description Statuses to include (repeat or comma-separate); `all` anywhere means no filter. */
-                status?: ("pending" | "in_progress" | "completed" | "all")[];
-                /** @description Priorities to include (repeat or comma-separate); `all` anywhere means no filter. */
-                priority?: ("low" | "medium" | "high" | "all")[];
-                /** @description Only completed (`true`) or open (`false`). */
-                completed?: boolean;
-                /** @description Case-insensitive substring of the title or description; `%`, `_` and `\` are literal. */
+                /** @description Statuses to include (repeat or comma-separate); `all` anywhere means no filter. Empty: as if absent. */
+                status?: ("pending" | "in_progress" | "completed" | "all" | "")[];
+                /** @description Priorities to include (repeat or comma-separate); `all` anywhere means no filter. Empty: as if absent. */
+                priority?: ("low" | "medium" | "high" | "all" | "")[];
+                /** @description Only completed (`true`) or open (`false`). Empty: as if absent. */
+                completed?: boolean | "";
+                /** @description Case-insensitive substring of the title or description; `%`, `_` and `\` are literal. Empty: as if absent. */
                 search?: string;
-                /** @description Alias of `search` (`search` wins when both are given). */
+                /** @description Alias of `search` (`search` wins when both are given). Empty: as if absent. */
                 q?: string;
-                /** @description due_date >= due_after (inclusive). */
+                /** @description due_date >= due_after (inclusive). Empty: as if absent. */
                 due_after?: string | "";
-                /** @description due_date < due_before (exclusive). With either bound, tasks without a due date are left out. */
+                /** @description due_date < due_before (exclusive). With either bound, tasks without a due date are left out. Empty: as if absent. */
                 due_before?: string | "";
-                /** @description Tags (repeat or comma-separate), matched case-insensitively: a task matches when it carries any of them. */
+                /** @description Tags (repeat or comma-separate), matched case-insensitively: a task matches when it carries any of them. Empty: as if absent. */
                 tag?: string[];
-                /** @description remind_at >= remind_after (inclusive). */
+                /** @description remind_at >= remind_after (inclusive). Empty: as if absent. */
                 remind_after?: string | "";
-                /** @description remind_at < remind_before (exclusive). With either bound, tasks without a reminder are left out. To notify in the next hour: `?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`. */
+                /** @description remind_at < remind_before (exclusive). With either bound, tasks without a reminder are left out. To notify in the next hour: `?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`. Empty: as if absent. */
                 remind_before?: string | "";
-                /** @description `true`: due before now and not completed; `false`: all the others. */
-                overdue?: boolean;
-                /** @description Sort field; a leading `-` means descending and wins over `order`. Default `created_at`. */
-                sort?: "created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at";
-                /** @description Alias of `sort` (`sort` wins when both are given). */
-                sort_by?: "created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at";
-                /** @description `asc` or `desc`. Default: `desc` for created_at, updated_at and priority; `asc` otherwise (due_date and remind_at soonest first; tasks without one last either way). */
-                order?: "asc" | "desc";
-                /** @description Alias of `order` (`order` wins when both are given). */
-                sort_order?: "asc" | "desc";
-                /** @description Page size. */
-                limit?: number;
-                /** @description Skip this many tasks (simple clients). Not together with `cursor`. */
-                offset?: number;
+                /** @description `true`: due before now and not completed; `false`: all the others. Empty: as if absent. */
+                overdue?: boolean | "";
+                /** @description Sort field; a leading `-` means descending and wins over `order`. Default `created_at`. Empty: as if absent. */
+                sort?: ("created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at") | "";
+                /** @description Alias of `sort` (`sort` wins when both are given). Empty: as if absent. */
+                sort_by?: ("created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at") | "";
+                /** @description `asc` or `desc`. Default: `desc` for created_at, updated_at and priority; `asc` otherwise (due_date and remind_at soonest first; tasks without one last either way). Empty: as if absent. */
+                order?: ("asc" | "desc") | "";
+                /** @description Alias of `order` (`order` wins when both are given). Empty: as if absent. */
+                sort_order?: ("asc" | "desc") | "";
+                /** @description Page size. Empty: as if absent. */
+                limit?: number | "";
+                /** @description Skip this many tasks (simple clients). Not together with `cursor`. Empty: as if absent. */
+                offset?: number | "";
             };
             header?: never;
             path?: never;
@@ -1023,12 +1023,12 @@ export interface operations {
     task_changes: {
         parameters: {
             query?: {
-                /** @description The `next` token of an earlier answer. Without it: every current task. */
+                /** @description The `next` token of an earlier answer. Without it (or empty): every current task. */
                 since?: string;
-                /** @description Changes per page; `more` says whether others remain. */
-                limit?: number;
-                /** @description Seconds to hold the request while nothing changed (long poll). */
-                wait?: number;
+                /** @description Changes per page; `more` says whether others remain. Empty: as if absent. */
+                limit?: number | "";
+                /** @description Seconds to hold the request while nothing changed (long poll). Empty: as if absent. */
+                wait?: number | "";
             };
             header?: never;
             path?: never;
@@ -1707,40 +1707,40 @@ export interface operations {
     list_tasks_by_user_id: {
         parameters: {
             query?: {
-                /** @description Statuses to include (repeat or comma-separate); `all` anywhere means no filter. */
-                status?: ("pending" | "in_progress" | "completed" | "all")[];
-                /** @description Priorities to include (repeat or comma-separate); `all` anywhere means no filter. */
-                priority?: ("low" | "medium" | "high" | "all")[];
-                /** @description Only completed (`true`) or open (`false`). */
-                completed?: boolean;
-                /** @description Case-insensitive substring of the title or description; `%`, `_` and `\` are literal. */
+                /** @description Statuses to include (repeat or comma-separate); `all` anywhere means no filter. Empty: as if absent. */
+                status?: ("pending" | "in_progress" | "completed" | "all" | "")[];
+                /** @description Priorities to include (repeat or comma-separate); `all` anywhere means no filter. Empty: as if absent. */
+                priority?: ("low" | "medium" | "high" | "all" | "")[];
+                /** @description Only completed (`true`) or open (`false`). Empty: as if absent. */
+                completed?: boolean | "";
+                /** @description Case-insensitive substring of the title or description; `%`, `_` and `\` are literal. Empty: as if absent. */
                 search?: string;
-                /** @description Alias of `search` (`search` wins when both are given). */
+                /** @description Alias of `search` (`search` wins when both are given). Empty: as if absent. */
                 q?: string;
-                /** @description due_date >= due_after (inclusive). */
+                /** @description due_date >= due_after (inclusive). Empty: as if absent. */
                 due_after?: string | "";
-                /** @description due_date < due_before (exclusive). With either bound, tasks without a due date are left out. */
+                /** @description due_date < due_before (exclusive). With either bound, tasks without a due date are left out. Empty: as if absent. */
                 due_before?: string | "";
-                /** @description Tags (repeat or comma-separate), matched case-insensitively: a task matches when it carries any of them. */
+                /** @description Tags (repeat or comma-separate), matched case-insensitively: a task matches when it carries any of them. Empty: as if absent. */
                 tag?: string[];
-                /** @description remind_at >= remind_after (inclusive). */
+                /** @description remind_at >= remind_after (inclusive). Empty: as if absent. */
                 remind_after?: string | "";
-                /** @description remind_at < remind_before (exclusive). With either bound, tasks without a reminder are left out. To notify in the next hour: `?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`. */
+                /** @description remind_at < remind_before (exclusive). With either bound, tasks without a reminder are left out. To notify in the next hour: `?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`. Empty: as if absent. */
                 remind_before?: string | "";
-                /** @description `true`: due before now and not completed; `false`: all the others. */
-                overdue?: boolean;
-                /** @description Sort field; a leading `-` means descending and wins over `order`. Default `created_at`. */
-                sort?: "created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at";
-                /** @description Alias of `sort` (`sort` wins when both are given). */
-                sort_by?: "created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at";
-                /** @description `asc` or `desc`. Default: `desc` for created_at, updated_at and priority; `asc` otherwise (due_date and remind_at soonest first; tasks without one last either way). */
-                order?: "asc" | "desc";
-                /** @description Alias of `order` (`order` wins when both are given). */
-                sort_order?: "asc" | "desc";
-                /** @description Page size. */
-                limit?: number;
-                /** @description Skip this many tasks (simple clients). Not together with `cursor`. */
-                offset?: number;
+                /** @description `true`: due before now and not completed; `false`: all the others. Empty: as if absent. */
+                overdue?: boolean | "";
+                /** @description Sort field; a leading `-` means descending and wins over `order`. Default `created_at`. Empty: as if absent. */
+                sort?: ("created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at") | "";
+                /** @description Alias of `sort` (`sort` wins when both are given). Empty: as if absent. */
+                sort_by?: ("created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at") | "";
+                /** @description `asc` or `desc`. Default: `desc` for created_at, updated_at and priority; `asc` otherwise (due_date and remind_at soonest first; tasks without one last either way). Empty: as if absent. */
+                order?: ("asc" | "desc") | "";
+                /** @description Alias of `order` (`order` wins when both are given). Empty: as if absent. */
+                sort_order?: ("asc" | "desc") | "";
+                /** @description Page size. Empty: as if absent. */
+                limit?: number | "";
+                /** @description Skip this many tasks (simple clients). Not together with `cursor`. Empty: as if absent. */
+                offset?: number | "";
             };
             header?: never;
             path: {
@@ -2088,12 +2088,12 @@ export interface operations {
     task_changes_by_user_id: {
         parameters: {
             query?: {
-                /** @description The `next` token of an earlier answer. Without it: every current task. */
+                /** @description The `next` token of an earlier answer. Without it (or empty): every current task. */
                 since?: string;
-                /** @description Changes per page; `more` says whether others remain. */
-                limit?: number;
-                /** @description Seconds to hold the request while nothing changed (long poll). */
-                wait?: number;
+                /** @description Changes per page; `more` says whether others remain. Empty: as if absent. */
+                limit?: number | "";
+                /** @description Seconds to hold the request while nothing changed (long poll). Empty: as if absent. */
+                wait?: number | "";
             };
             header?: never;
             path: {
