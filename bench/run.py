@@ -214,10 +214,19 @@ class Bench:
     # -- servers
 
     def start_app(self, name: str, url: str, workers: int = 1, pinned: bool = True) -> Server:
-        """``todo serve``'s server: default settings but the URL, the secret and the log level."""
+        """``todo serve``'s server: default settings but the URL, the secret and the log level.
+
+        And ``RATE_LIMIT=off``: one benchmark user makes thousands of requests a second;
+        what the limiter costs is measured apart (``bench/rate_limit_cost.py``).
+        """
         settings = {field.upper() for field in Settings.model_fields} | {"BETTER_AUTH_SECRET"}
         env = {k: v for k, v in os.environ.items() if k.upper() not in settings}
-        env |= {"DATABASE_URL": url, "JWT_SECRET": self.secret, "LOG_LEVEL": "WARNING"}
+        env |= {
+            "DATABASE_URL": url,
+            "JWT_SECRET": self.secret,
+            "LOG_LEVEL": "WARNING",
+            "RATE_LIMIT": "off",
+        }
         argv = [sys.executable, "-m", "todo_bootstrap", "--workers", str(workers)]
         return self._start(name, argv, env, self.work, pinned)  # no .env in the work directory
 

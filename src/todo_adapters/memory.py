@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from todo_core.changes import ChangeBatch, ChangeEntry
-from todo_core.errors import VersionConflict
+from todo_core.errors import TaskLimitReached, VersionConflict
 from todo_core.idempotency import IdempotencyKeyTaken, Remembered
 from todo_core.model import Task
 from todo_core.queries import Page, TagCount, TaskQuery, TaskStats, page_from_rows, tag_counts
@@ -36,6 +36,8 @@ class InMemoryStore:
         self.clocks: dict[str, int] = {}
         self.pruned: dict[str, int] = {}
         self.changes: dict[TaskKey, tuple[int, str, datetime | None]] = {}
+        # How many tasks each user has (the quota, ``TaskRepository.add``'s ``limit``).
+        self.task_counts: dict[str, int] = {}
         # Idempotency keys by (user, key).
         self.keys: dict[tuple[str, str], Remembered] = {}
 
@@ -47,15 +49,18 @@ class InMemoryTaskRepository:
         self._store = store
         self._undo: list[Callable[[], None]] = []
 
-    def add(self, task: Task) -> None:
+    def add(self, task: Task, *, limit: int | None = None) -> None:
         key = task.id
         if key in self._store.tasks:
             raise ValueError(f"task {task.id} already exists")
+        # The unit of work holds the store's lock: the count cannot move under us.
+        if limit is not None and self._store.task_counts.get(task.user_id, 0) >= limit:
+            raise TaskLimitReached()
         self._write(key, task.copy())
 
-    def add_many(self, tasks: Sequence[Task]) -> None:
+    def add_many(self, tasks: Sequence[Task], *, limit: int | None = None) -> None:
         for task in tasks:
-            self.add(task)
+            self.add(task, limit=limit)
 
     def get(self, user_id: str, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
         stored = self._store.tasks.get(task_id)
@@ -116,9 +121,13 @@ class InMemoryTaskRepository:
     ) -> None:
         """Write the task (or delete it), then stamp it with the owner's next change number."""
         store = self._store
+        existed = key in store.tasks
         self._set(store.tasks, key, task)
         owner = task.user_id if task is not None else user_id
         assert owner is not None
+        if existed != (task is not None):
+            count = store.task_counts.get(owner, 0) + (1 if task is not None else -1)
+            self._set(store.task_counts, owner, count)
         seq = store.clocks.get(owner, 0) + 1
         self._set(store.clocks, owner, seq)
         self._set(store.changes, key, (seq, owner, None if task is not None else deleted_at))

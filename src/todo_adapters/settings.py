@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final, Literal, TypeVar
 
+from limits import parse_many
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,8 @@ from sqlalchemy.exc import ArgumentError
 from todo_adapters.jwt.hmac_secret import MIN_SECRET_BYTES
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///./todo.db"
+DEFAULT_RATE_LIMIT: Final = "1200/minute"
+RATE_LIMIT_OFF: Final = "off"
 
 _LOG_LEVELS: Final = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -82,7 +85,11 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=10, gt=0, allow_inf_nan=False)
     db_connect_timeout_seconds: int = Field(default=5, ge=1)
     db_ping_after_idle_seconds: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+    db_statement_timeout_ms: int = Field(default=5000, ge=0)
     changes_retention_days: int = Field(default=30, ge=1)
+    max_tasks_per_user: int = Field(default=10_000, ge=1)
+    rate_limit: str = DEFAULT_RATE_LIMIT
+    redis_url: str | None = None
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -108,6 +115,28 @@ class Settings(BaseSettings):
         if size < MIN_SECRET_BYTES:
             raise problem(f"must be at least {MIN_SECRET_BYTES} bytes, got {size}")
         return value
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str) -> str:
+        text = value.strip()
+        if text.lower() == RATE_LIMIT_OFF:
+            return RATE_LIMIT_OFF
+        try:
+            parse_many(text)
+        except ValueError:
+            raise problem("expected a rate such as 1200/minute or 20/second (or off)") from None
+        return text
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_redis(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        text = value.strip()
+        if not text.startswith(("redis://", "rediss://")):
+            raise problem("expected redis://host:port/db (or rediss://)")
+        return text
 
     @field_validator("log_level")
     @classmethod

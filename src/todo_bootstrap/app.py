@@ -28,6 +28,7 @@ def mcp_endpoint(container: Container, http: HttpSettings) -> HttpEndpoint:
         concurrency=container.settings().db_pool_size,
         max_body_bytes=http.max_body_bytes,
         path=MCP_PATH,
+        limiter=container.rate_limiter(),
     )
 
 

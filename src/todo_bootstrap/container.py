@@ -19,6 +19,7 @@ from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
 from todo_adapters.jwt import TokenVerifier
+from todo_adapters.rate_limit import UserRateLimiter, rate_limiter_from
 from todo_adapters.recurrence import DateutilOccurrences
 from todo_adapters.settings import Settings, load_settings, require_token_settings
 from todo_adapters.sql import SqlUnitOfWork, make_engine
@@ -42,6 +43,7 @@ def engine_from(settings: Settings) -> Engine:
         pool_timeout=settings.db_pool_timeout_seconds,
         connect_timeout=settings.db_connect_timeout_seconds,
         ping_after_idle_seconds=settings.db_ping_after_idle_seconds,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
     )
 
 
@@ -73,6 +75,11 @@ def verification_may_block(settings: Settings) -> bool:
     return settings.jwks_url is not None
 
 
+def rate_limiter_for(settings: Settings) -> UserRateLimiter | None:
+    """``RATE_LIMIT`` per user, in Redis when ``REDIS_URL`` is set; ``None`` when ``off``."""
+    return rate_limiter_from(settings.rate_limit, redis_url=settings.redis_url)
+
+
 def retention_from(settings: Settings) -> timedelta:
     """How long the changes feed keeps tombstones (``CHANGES_RETENTION_DAYS``)."""
     return timedelta(days=settings.changes_retention_days)
@@ -94,8 +101,10 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         occurrences=occurrences,
         retention=retention,
+        max_tasks_per_user=settings.provided.max_tasks_per_user,
     )
     database_check = providers.Callable(check_database, engine)
 
+    rate_limiter = providers.ThreadSafeSingleton(rate_limiter_for, settings)
     token_verifier = providers.ThreadSafeSingleton(token_verifier_from, settings)
     token_verification_may_block = providers.ThreadSafeSingleton(verification_may_block, settings)

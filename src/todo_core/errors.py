@@ -55,6 +55,15 @@ class VersionConflict(TodoError):
     default_message = "Task was modified by another request"
 
 
+class TaskLimitReached(TodoError):
+    """The user already has as many tasks as one user may keep (``MAX_TASKS_PER_USER``).
+
+    Decided by the storage, in the write itself, so concurrent creates cannot overshoot.
+    """
+
+    default_message = "Task limit reached"
+
+
 class SyncTokenExpired(TodoError):
     """A changes-feed token older than the tombstones kept: the client must start over."""
 

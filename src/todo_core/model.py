@@ -149,10 +149,27 @@ def clean_remind_at(value: datetime | None) -> datetime | None:
     return clean_moment(value, field="remind_at")
 
 
+def is_valid_user_id(value: object) -> bool:
+    """An owner id (a token's ``sub``): a string of 1-255 characters the storage can hold.
+
+    No control characters (Unicode category Cc: NUL, which PostgreSQL refuses,
+    the rest of C0, DEL, C1) and no lone surrogates (not UTF-8). Token
+    verification applies the same rule, so a ``sub`` that could never own a
+    task is refused as a bad token, not later as a bad field.
+    """
+    if not isinstance(value, str) or not 0 < len(value) <= USER_ID_MAX_LENGTH:
+        return False
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        return False
+    return not has_lone_surrogate(value)
+
+
 def clean_user_id(value: str) -> str:
-    """An owner id is a non-empty string of at most 255 characters."""
-    if not value or len(value) > USER_ID_MAX_LENGTH or "\x00" in value or has_lone_surrogate(value):
-        raise InvalidInput.single("user_id", "User id must be 1-255 characters without NUL")
+    """An owner id is a non-empty string of at most 255 characters (``is_valid_user_id``)."""
+    if not is_valid_user_id(value):
+        raise InvalidInput.single(
+            "user_id", "User id must be 1-255 characters without control characters"
+        )
     return value
 
 

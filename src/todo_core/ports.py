@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -17,11 +18,14 @@ from todo_core.queries import Page, TagCount, TaskQuery, TaskStats
 class TaskRepository(Protocol):
     """The writer: a user's tasks one by one. Every method is scoped to one owner."""
 
-    def add(self, task: Task) -> None:
-        """Store a new task."""
+    def add(self, task: Task, *, limit: int | None = None) -> None:
+        """Store a new task; ``TaskLimitReached`` (nothing stored) if its owner has ``limit``.
 
-    def add_many(self, tasks: Sequence[Task]) -> None:
-        """Store many new tasks at once (batched where the storage allows)."""
+        The storage decides atomically: concurrent adds never leave more than ``limit``.
+        """
+
+    def add_many(self, tasks: Sequence[Task], *, limit: int | None = None) -> None:
+        """Store many new tasks at once (batched where the storage allows), ``limit`` as above."""
 
     def get(self, user_id: str, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
         """A copy of the owner's task, or ``None``; ``for_update`` locks it until commit."""
@@ -110,3 +114,21 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Discard this unit's changes."""
+
+
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    """One request counted against its user's rate: allowed or not, and the window's state."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    #: Whole seconds until the window frees up (at least 1 when refused).
+    reset_after: int
+
+
+class RateLimiter(Protocol):
+    """Counts each user's requests (``RATE_LIMIT``); implemented with a library in an adapter."""
+
+    async def hit(self, user_id: str) -> RateDecision | None:
+        """Count one request of ``user_id``; ``None`` when it could not be counted (fail open)."""

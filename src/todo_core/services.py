@@ -68,6 +68,9 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 #: A domain entry point that changes a task in place and says whether anything changed.
 Change = Callable[[Task, datetime], bool]
 
+#: How many tasks one user may keep (``MAX_TASKS_PER_USER``); a create beyond is refused.
+DEFAULT_MAX_TASKS_PER_USER = 10_000
+
 #: Bulk imports write this many tasks per statement.
 IMPORT_BATCH_SIZE = 500
 #: A worker prunes old tombstones at most this often (after a delete).
@@ -133,12 +136,16 @@ class TaskService:
         id_factory: Callable[[], uuid.UUID] = uuid.uuid4,
         occurrences: OccurrenceCalculator | None = None,
         retention: timedelta = timedelta(days=DEFAULT_RETENTION_DAYS),
+        max_tasks_per_user: int | None = DEFAULT_MAX_TASKS_PER_USER,
     ) -> None:
+        if max_tasks_per_user is not None and max_tasks_per_user < 1:
+            raise ValueError("max_tasks_per_user must be at least 1")
         self._uow_factory = uow_factory
         self._clock = clock
         self._new_id = id_factory
         self._occurrences = occurrences
         self._retention = retention
+        self._limit = max_tasks_per_user
         self._pruned_at: datetime | None = None
         self._prune_lock = threading.Lock()
 
@@ -147,7 +154,7 @@ class TaskService:
         user_id = authorize(actor, owner)
         task = new_task(draft, user_id=user_id, now=self._clock(), task_id=self._new_id())
         with self._uow_factory() as uow:
-            uow.tasks.add(task)
+            uow.tasks.add(task, limit=self._limit)
             uow.commit()
         return task
 
@@ -162,7 +169,7 @@ class TaskService:
         def run() -> Outcome:
             with self._uow_factory() as uow:
                 outcome = self._remember(uow.tasks, user_id, once, Written(task), now)
-                uow.tasks.add(task)
+                uow.tasks.add(task, limit=self._limit)
                 uow.commit()
             return outcome
 
@@ -246,7 +253,7 @@ class TaskService:
         with self._uow_factory() as uow:
             for start in range(0, len(tasks), batch_size):
                 batch = tasks[start : start + batch_size]
-                uow.tasks.add_many(batch)
+                uow.tasks.add_many(batch, limit=self._limit)
                 if on_progress is not None:
                     on_progress(len(batch))
             uow.commit()
@@ -468,7 +475,7 @@ class TaskService:
         tasks.save(task, previous_version=previous_version)
         if created is None:
             return ()
-        tasks.add(created)
+        tasks.add(created, limit=self._limit)
         return (created,)
 
     def _next_occurrence(self, task: Task, now: datetime) -> Task | None:

@@ -24,6 +24,7 @@ from typing import Any, Final, Protocol
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Scope
 
@@ -34,6 +35,8 @@ from todo_http.cors import add_cors
 from todo_http.deps import resolve_wiring
 from todo_http.errors import handle_request_validation_error, handle_todo_error
 from todo_http.gate import DatabaseGate, size_threadpool
+from todo_http.guard import ApiGuard
+from todo_http.methods import handle_http_exception
 from todo_http.middleware import InternalErrorMiddleware
 from todo_http.openapi import DESCRIPTION, install_openapi
 from todo_http.paths import (
@@ -138,6 +141,16 @@ def create_app(
         )
     app.add_exception_handler(TodoError, handle_todo_error)
     app.add_exception_handler(RequestValidationError, handle_request_validation_error)
+    app.add_exception_handler(HTTPException, handle_http_exception)
+    # Innermost of the middlewares: inside the CORS one (which answers preflights and
+    # gives a browser its 401s and 429s) and inside the last line of defence.
+    app.add_middleware(
+        ApiGuard,
+        verifier=container.token_verifier(),
+        may_block=container.token_verification_may_block(),
+        limiter=container.rate_limiter(),
+        also=[endpoint.path for endpoint in endpoints],
+    )
     app.add_middleware(InternalErrorMiddleware)
     add_cors(app, http.cors_origins)
     app.add_middleware(RequestLogMiddleware)

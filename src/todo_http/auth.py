@@ -10,7 +10,7 @@ in the threadpool. The verified caller brings the database gate
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Final, NamedTuple, Protocol
 
 from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +18,9 @@ from starlette.requests import HTTPConnection
 
 from todo_core.services import TaskService, authorize
 from todo_http.gate import DatabaseGate
+
+#: The ASGI scope key where ``todo_http.guard.ApiGuard`` leaves the ``sub`` it verified.
+VERIFIED_USER: Final = "todo_http.user"
 
 
 class Verifier(Protocol):
@@ -76,12 +79,18 @@ class BearerAuthentication(HTTPBearer):
     async def __call__(self, request: HTTPConnection) -> Caller:  # type: ignore[override]
         wiring: Wiring = request.app.state.caller_wiring
         owner = request.path_params.get("user_id")
-        actor = await authenticate(
-            wiring.verifier,
-            request.headers.get("authorization"),
-            path_owner=owner,
-            may_block=wiring.may_block,
-        )
+        verified = request.scope.get(VERIFIED_USER)
+        if isinstance(verified, str):  # the guard verified the token before routing
+            actor = verified
+            if owner is not None:
+                authorize(actor, owner)
+        else:
+            actor = await authenticate(
+                wiring.verifier,
+                request.headers.get("authorization"),
+                path_owner=owner,
+                may_block=wiring.may_block,
+            )
         return Caller(actor=actor, owner=owner, service=wiring.service, gate=wiring.gate)
 
 

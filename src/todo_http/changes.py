@@ -24,6 +24,7 @@ import anyio
 from todo_core.changes import DEFAULT_CHANGES_LIMIT, MAX_CHANGES_LIMIT, ChangeFeed
 from todo_core.errors import FieldError, InvalidInput
 from todo_http.auth import Caller
+from todo_http.listing_parameters import empty_means_absent
 
 #: Seconds between two looks at the change clock while a request waits.
 POLL_INTERVAL: Final = 0.25
@@ -38,26 +39,34 @@ CHANGES_PARAMETERS: Final[list[dict[str, Any]]] = [
         "in": "query",
         "required": False,
         "schema": {"type": "string"},
-        "description": "The `next` token of an earlier answer. Without it: every current task.",
+        "description": (
+            "The `next` token of an earlier answer. Without it (or empty): every current task."
+        ),
     },
     {
         "name": "limit",
         "in": "query",
         "required": False,
-        "schema": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": MAX_CHANGES_LIMIT,
-            "default": DEFAULT_CHANGES_LIMIT,
-        },
-        "description": "Changes per page; `more` says whether others remain.",
+        "schema": empty_means_absent(
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_CHANGES_LIMIT,
+                "default": DEFAULT_CHANGES_LIMIT,
+            }
+        ),
+        "description": "Changes per page; `more` says whether others remain. Empty: as if absent.",
     },
     {
         "name": "wait",
         "in": "query",
         "required": False,
-        "schema": {"type": "number", "minimum": 0, "maximum": MAX_WAIT, "default": 0},
-        "description": "Seconds to hold the request while nothing changed (long poll).",
+        "schema": empty_means_absent(
+            {"type": "number", "minimum": 0, "maximum": MAX_WAIT, "default": 0}
+        ),
+        "description": (
+            "Seconds to hold the request while nothing changed (long poll). Empty: as if absent."
+        ),
     },
 ]
 

@@ -15,6 +15,14 @@ from todo_core.errors import VersionConflict
 _ENTITY_TAG: Final = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 _VERSION: Final = re.compile(r"[1-9][0-9]{0,18}")
 
+_TAG: Final = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+#: ``If-Match`` / ``If-None-Match`` as declared (RFC 9110: ``*`` or a list of entity tags;
+#: blank counts as absent). The server reads any value, but only these mean something.
+ENTITY_TAGS_SCHEMA: Final = {
+    "type": "string",
+    "pattern": rf"^[ \t]*(?:\*|{_TAG}(?:[ \t]*,[ \t]*{_TAG})*)?[ \t]*$",
+}
+
 #: A version no task has: the write still looks the task up (404 first), then fails (412).
 NO_VERSION: Final = -1
 

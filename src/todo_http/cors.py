@@ -8,6 +8,8 @@ from typing import Final
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from todo_presentation.limits import RATE_LIMIT_HEADERS
+
 ALLOWED_METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
 ALLOWED_HEADERS: Final = (
     "Authorization",
@@ -16,7 +18,15 @@ ALLOWED_HEADERS: Final = (
     "If-None-Match",
     "Idempotency-Key",
 )
-EXPOSED_HEADERS: Final = ("ETag", "Location", "Link", "X-Total-Count", "Idempotent-Replayed")
+EXPOSED_HEADERS: Final = (
+    "ETag",
+    "Location",
+    "Link",
+    "X-Total-Count",
+    "Idempotent-Replayed",
+    "Retry-After",
+    *RATE_LIMIT_HEADERS,
+)
 
 
 def add_cors(app: FastAPI, origins: Iterable[str]) -> None:

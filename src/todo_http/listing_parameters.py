@@ -15,14 +15,37 @@ from todo_core.queries import DEFAULT_LIMIT, MAX_LIMIT, SortField
 from todo_http.timestamps import TIMESTAMP_INPUT_SCHEMA
 from todo_presentation.listing import ALL, MAX_OFFSET
 
+_EMPTY: Final = {"type": "string", "enum": [""]}
+
+
+def empty_means_absent(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """``schema`` that also allows the empty value, which the server reads as no value.
+
+    API.md section 4: `?status=&search=&limit=` (naive query builders) is the
+    same as leaving them out, so the schema says so instead of forbidding it.
+    """
+    schema = dict(schema)
+    if schema.get("type") == "array":
+        items = dict(schema["items"])
+        if "enum" in items:
+            items["enum"] = [*items["enum"], ""]
+        schema["items"] = items
+        return schema
+    if schema.get("type") == "string" and "enum" not in schema:
+        return schema  # a free string (its pattern allows "")
+    if "anyOf" in schema:
+        schema["anyOf"] = [*schema["anyOf"], _EMPTY]
+        return schema
+    return {"anyOf": [schema, _EMPTY]}
+
 
 def _parameter(name: str, schema: Mapping[str, Any], description: str) -> dict[str, Any]:
     return {
         "name": name,
         "in": "query",
         "required": False,
-        "schema": dict(schema),
-        "description": description,
+        "schema": empty_means_absent(schema),
+        "description": f"{description} Empty: as if absent.",
     }
 
 

@@ -55,6 +55,16 @@ comes last.
   (leave the field out instead).
 - 503 answers carry `Retry-After: {RETRY_AFTER_SECONDS}`; every 401 carries
   `WWW-Authenticate: Bearer`.
+- Authentication comes before routing: any request under `/api` without a
+  valid token is a 401, whatever its path or method; with one, an unknown path
+  is a 404 and a method the path does not take a 405 with `Allow`.
+- Limits: each user's requests are counted (`RATE_LIMIT`, 1200 a minute by
+  default; a 429 carries `Retry-After` and `RateLimit-Limit`,
+  `RateLimit-Remaining`, `RateLimit-Reset`, which successful answers carry
+  too); a user keeps at most `MAX_TASKS_PER_USER` tasks (10,000 by default;
+  a create beyond is a 409 `Task limit reached`).
+- Every authenticated answer carries `Cache-Control: private, no-cache` and
+  `X-Content-Type-Options: nosniff`.
 """
 
 OWNER_PARAMETER: Final[dict[str, Any]] = {
@@ -81,12 +91,18 @@ _ERRORS: Final[dict[int, str]] = {
     ),
     403: "The path's user id is not the token's subject.",
     404: "No such task for this user (or not a route).",
-    409: "`A request with this Idempotency-Key is in progress`: retry later.",
+    409: (
+        "`Task limit reached` (the user has `MAX_TASKS_PER_USER` tasks; nothing was written), "
+        "or `A request with this Idempotency-Key is in progress`: retry later."
+    ),
     410: "`Sync token expired; fetch everything again`: older than the deletions kept.",
     412: "`If-Match` does not name the task's current version.",
     413: "The body is over the configured limit (64 KiB by default).",
     415: "A body whose Content-Type is not application/json.",
     422: "Invalid input; one item per bad field, the input never echoed.",
+    429: (
+        "`Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds."
+    ),
     503: "The database cannot be reached (or its schema is out of date); retry later.",
 }
 
@@ -99,7 +115,9 @@ def header(description: str, schema_type: str = "string") -> dict[str, Any]:
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The documented error answers of a route."""
     responses: dict[int | str, dict[str, Any]] = {}
-    for status in statuses:
+    if 401 in statuses and 429 not in statuses:
+        statuses = (*statuses, 429)  # every authenticated request is counted
+    for status in sorted(statuses):
         entry: dict[str, Any] = {
             "description": _ERRORS[status],
             "model": ValidationErrorBody if status == 422 else ErrorBody,
@@ -108,6 +126,13 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             entry["headers"] = {"WWW-Authenticate": header("Always `Bearer`.")}
         if status == 503:
             entry["headers"] = {"Retry-After": header("Seconds to wait.", "integer")}
+        if status == 429:
+            entry["headers"] = {
+                "Retry-After": header("Seconds until the window frees up.", "integer"),
+                "RateLimit-Limit": header("Requests allowed per window.", "integer"),
+                "RateLimit-Remaining": header("Requests left in this window.", "integer"),
+                "RateLimit-Reset": header("Seconds until the window resets.", "integer"),
+            }
         responses[status] = entry
     return responses
 

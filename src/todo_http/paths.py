@@ -7,14 +7,23 @@ uses the short routes).
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from fastapi.routing import APIRoute
 from starlette.convertors import StringConvertor, register_url_convertor
 
+_CONVERTOR: Final = re.compile(r"\{(\w+):\w+\}")
 OWNER_CONVERTOR: Final = "owner"
 SHORT_PREFIX: Final = "/api"
 LONG_PREFIX: Final = f"/api/{{user_id:{OWNER_CONVERTOR}}}"
+
+
+TASK_ID_CONVERTOR: Final = "task_id"
+#: The collection's own sub-resources: never a task id.
+SUB_RESOURCES: Final = ("stats", "tags", "changes")
+#: ``/tasks/{task_id}`` routes, with the segment matched by ``TaskIdConvertor``.
+TASK_PATH: Final = f"/tasks/{{task_id:{TASK_ID_CONVERTOR}}}"
 
 
 class OwnerConvertor(StringConvertor):
@@ -23,9 +32,21 @@ class OwnerConvertor(StringConvertor):
     regex = "(?!tasks/)[^/]+"
 
 
+class TaskIdConvertor(StringConvertor):
+    """A path segment other than ``stats``, ``tags`` or ``changes``.
+
+    So ``DELETE /api/tasks/stats`` is a 405 naming what ``/api/tasks/stats``
+    takes (``GET``), not a 422 on a task id; any other segment still reaches
+    the task routes, where one that is not a UUID is a 422 (API.md section 4).
+    """
+
+    regex = f"(?!(?:{'|'.join(SUB_RESOURCES)})(?:/|$))[^/]+"
+
+
 def register_owner_convertor() -> None:
-    """Make ``{user_id:owner}`` known to Starlette (idempotent)."""
+    """Make ``{user_id:owner}`` and ``{task_id:task_id}`` known to Starlette (idempotent)."""
     register_url_convertor(OWNER_CONVERTOR, OwnerConvertor())
+    register_url_convertor(TASK_ID_CONVERTOR, TaskIdConvertor())
 
 
 def short_operation_id(route: APIRoute) -> str:
@@ -40,8 +61,14 @@ def long_operation_id(route: APIRoute) -> str:
 
 def route_template(request_path: str, route_path: str) -> str:
     """The full template a request matched (FastAPI reports it without the router prefix)."""
+    route_path = _CONVERTOR.sub(r"{\1}", route_path)
     if not route_path.startswith("/tasks"):
         return route_path
     if request_path.startswith(SHORT_PREFIX + "/tasks"):
         return SHORT_PREFIX + route_path
     return "/api/{user_id}" + route_path
+
+
+# The task routes name ``{task_id:task_id}`` when ``routes`` is imported, so the
+# convertors are registered with this module (a registry entry, nothing more).
+register_owner_convertor()

@@ -24,13 +24,14 @@ from todo_core.services import Written
 from todo_http.auth import Caller
 from todo_http.body import ChangesBody, CompletionBody, DraftBody
 from todo_http.changes import CHANGES_PARAMETERS, follow_changes, parse_changes_query
-from todo_http.conditional import expected_version, none_match
+from todo_http.conditional import ENTITY_TAGS_SCHEMA, expected_version, none_match
 from todo_http.deps import CurrentCaller
 from todo_http.gate import through_gate
 from todo_http.idempotency import IdempotencyKey, once, reply
 from todo_http.listing import page_headers
 from todo_http.listing_parameters import LIST_PARAMETERS
 from todo_http.openapi import error_responses, header, request_body
+from todo_http.paths import TASK_PATH
 from todo_http.presenters import (
     json_response,
     no_content,
@@ -48,9 +49,12 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
-        description='`"<version>"`, a list of tags, or `*` (strong comparison); stale: 412.',
+        description=(
+            '`"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. '
+            "A tag that does not name the current version (a stale, weak or unknown one): 412."
+        ),
     ),
-    WithJsonSchema({"type": "string"}),
+    WithJsonSchema(ENTITY_TAGS_SCHEMA),
 ]
 IfNoneMatch = Annotated[
     str | None,
@@ -58,7 +62,7 @@ IfNoneMatch = Annotated[
         alias="If-None-Match",
         description='`"<version>"`, a list of tags, or `*`: a match gives 304.',
     ),
-    WithJsonSchema({"type": "string"}),
+    WithJsonSchema(ENTITY_TAGS_SCHEMA),
 ]
 
 _ETAG: Final = {"ETag": header('`"<version>"` of the task.')}
@@ -226,7 +230,7 @@ async def task_changes(request: Request, caller: CurrentCaller) -> Response:
 
 
 @router.get(
-    "/tasks/{task_id}",
+    TASK_PATH,
     response_model=Task,
     summary="Get a task",
     responses={
@@ -267,7 +271,7 @@ def _update(
 
 
 @router.put(
-    "/tasks/{task_id}",
+    TASK_PATH,
     response_model=Task,
     summary="Update a task (merge)",
     responses={200: {"headers": _WRITTEN}, **_WRITE_ERRORS},
@@ -286,7 +290,7 @@ def replace_task(
 
 
 @router.patch(
-    "/tasks/{task_id}",
+    TASK_PATH,
     response_model=Task,
     summary="Update a task",
     responses={200: {"headers": _WRITTEN}, **_WRITE_ERRORS},
@@ -305,7 +309,7 @@ def update_task(
 
 
 @router.patch(
-    "/tasks/{task_id}/complete",
+    TASK_PATH + "/complete",
     response_model=Task,
     summary="Complete, reopen or toggle a task",
     responses={
@@ -356,7 +360,7 @@ def complete_task(
 
 
 @router.delete(
-    "/tasks/{task_id}",
+    TASK_PATH,
     status_code=204,
     response_class=Response,
     summary="Delete a task",

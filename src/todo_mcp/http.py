@@ -20,14 +20,16 @@ from typing import Any, Final, Protocol
 
 import anyio.to_thread
 from mcp.server.fastmcp import Context
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from todo_core.errors import InvalidToken, InvalidTokenPayload, NotAuthenticated
+from todo_core.ports import RateLimiter
 from todo_core.services import TaskService
 from todo_mcp.server import build_server
+from todo_presentation.limits import TOO_MANY_REQUESTS, rate_limit_headers
 
 #: The ASGI scope key holding the authenticated user id.
 USER_KEY: Final = "todo_mcp.user"
@@ -63,16 +65,25 @@ def post_only() -> Response:
 class BearerGuard:
     """Pure ASGI: no valid bearer token, no MCP; the token's ``sub`` goes in the scope.
 
-    Authentication comes first, as on ``/api``. Then only POST goes on: the
+    Authentication comes first, as on ``/api``, then the user's request is
+    counted with the API's limiter (``RATE_LIMIT``; 429 past it). Then only POST goes on: the
     transport lets a server without a stream for the client answer GET with
     405, and a stateless server has none (a GET would hold a connection open
     for nothing), nor a session for a DELETE to end.
     """
 
-    def __init__(self, app: ASGIApp, *, verifier: Verifier, may_block: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        verifier: Verifier,
+        may_block: bool,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.app = app
         self._verifier = verifier
         self._may_block = may_block
+        self._limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,10 +98,29 @@ class BearerGuard:
         except AUTHENTICATION_ERRORS as error:
             await unauthorized(error.message)(scope, receive, send)
             return
+        if self._limiter is not None:
+            decision = await self._limiter.hit(user)
+            if decision is not None:
+                headers = dict(rate_limit_headers(decision))
+                if not decision.allowed:
+                    await detail_response(429, TOO_MANY_REQUESTS, headers)(scope, receive, send)
+                    return
+                send = _with_headers(send, headers)
         if scope["method"] != "POST":
             await post_only()(scope, receive, send)
             return
         await self.app({**scope, USER_KEY: user}, receive, send)
+
+
+def _with_headers(send: Send, headers: dict[str, str]) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            response_headers = MutableHeaders(scope=message)
+            for name, value in headers.items():
+                response_headers.append(name, value)
+        await send(message)
+
+    return sending
 
 
 def user_from_request(context: Context[Any, Any, Any] | None) -> str:
@@ -119,6 +149,7 @@ def streamable_http(
     concurrency: int,
     max_body_bytes: int,
     path: str = "/mcp",
+    limiter: RateLimiter | None = None,
 ) -> HttpEndpoint:
     """The guarded endpoint; the serving app routes exactly ``path`` to it."""
     server = build_server(
@@ -128,5 +159,7 @@ def streamable_http(
         http_path=path,
         max_body_bytes=max_body_bytes,
     )
-    app = BearerGuard(server.streamable_http_app(), verifier=verifier, may_block=may_block)
+    app = BearerGuard(
+        server.streamable_http_app(), verifier=verifier, may_block=may_block, limiter=limiter
+    )
     return HttpEndpoint(path=path, app=app, lifespan=server.session_manager.run)

@@ -61,7 +61,7 @@ def test_the_scripts_ship_inside_the_package_without_an_ini_file() -> None:
     assert SCRIPT_LOCATION.is_dir()
     assert (SCRIPT_LOCATION / "env.py").is_file()
     assert SCRIPT_LOCATION.parent.name == "sql"
-    assert head_revision() == "0003_changes"
+    assert head_revision() == "0004_task_counts"
 
 
 def test_an_empty_database_upgrades_to_head_and_downgrades_to_empty(empty_database: str) -> None:

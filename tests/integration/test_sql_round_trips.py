@@ -30,6 +30,7 @@ from tests.support.held_commit import CommitGate, HeldCommit
 from tests.support.pg_wire import WireLog
 from tests.support.tcp_proxy import TcpProxy
 from todo_adapters.sql import SqlUnitOfWork, make_engine
+from todo_adapters.sql.engine import statement_timeout_prefix
 from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.errors import TaskNotFound, VersionConflict
 from todo_core.idempotency import IdempotencyInProgress, Once, StoredResponse
@@ -71,6 +72,9 @@ def wire() -> WireLog:
 
 #: Longer than any test: every connection counts as recently used.
 BUSY: Final = 3600.0
+#: As served (``DB_STATEMENT_TIMEOUT_MS``): the counts below include its cost (none).
+STATEMENT_TIMEOUT_MS: Final = 5000
+TIMEOUT_PREFIX: Final = statement_timeout_prefix(STATEMENT_TIMEOUT_MS)
 #: Short enough to sleep past.
 SHORT_IDLE: Final = 0.05
 
@@ -89,7 +93,11 @@ def idle_window() -> float:
 @pytest.fixture
 def wired_engine(postgres_url: str, proxy: TcpProxy, idle_window: float) -> Iterator[Engine]:
     """An engine (``make_engine``) whose connections go through a tapped proxy."""
-    engine = make_engine(proxy.through(postgres_url), ping_after_idle_seconds=idle_window)
+    engine = make_engine(
+        proxy.through(postgres_url),
+        ping_after_idle_seconds=idle_window,
+        statement_timeout_ms=STATEMENT_TIMEOUT_MS,
+    )
     yield engine
     engine.dispose()
 
@@ -99,8 +107,8 @@ def traffic(wired_engine: Engine, wire: WireLog) -> Iterator[Traffic]:
     seen = Traffic(wire)
 
     def on_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if seen.recording:
-            seen.statements.append(statement)
+        if seen.recording:  # as the use case wrote it (the timeout's prefix is tested apart)
+            seen.statements.append(statement.removeprefix(TIMEOUT_PREFIX))
 
     def on_commit(_conn: Any) -> None:
         if seen.recording:
@@ -238,6 +246,32 @@ def test_a_keyed_write_adds_its_key_in_one_transaction_and_a_key_in_use_is_refus
         first.join()
     assert refused == (2, 0, "BEGIN INSERT ROLLBACK SELECT")
     assert elapsed < 1.0
+
+
+def test_every_statement_carries_the_statement_timeout_in_its_own_message(
+    service: TaskService, traffic: Traffic, wire: WireLog
+) -> None:
+    user_id = fresh_user_id()
+    task = service.create(actor=user_id, draft=TaskDraft(title="seed"))
+    doomed = service.create(actor=user_id, draft=TaskDraft(title="pruning"))
+    service.delete(actor=user_id, task_id=doomed.id)  # the worker's first prune of tombstones
+    actions: list[tuple[Callable[[], Any], str]] = [
+        (lambda: service.create(actor=user_id, draft=TaskDraft(title="new")), "WITH"),
+        (lambda: service.list(actor=user_id, request=ListRequest()), "SELECT"),
+        (
+            lambda: service.update(
+                actor=user_id, task_id=task.id, changes=TaskChanges(title="changed")
+            ),
+            "SELECT WITH",
+        ),
+        (lambda: service.delete(actor=user_id, task_id=task.id), "SELECT WITH"),
+    ]
+
+    for action, expected in actions:
+        _, _, sent = traffic.measure(action)
+
+        assert sent == expected
+        assert wire.timed == len(sent.split())  # in the statement's own message
 
 
 def test_error_paths_cost_one_statement_and_no_commit(

@@ -8,6 +8,7 @@ SQLAlchemy's events it sees what psycopg2 sends by itself (its ``BEGIN``).
 
 from __future__ import annotations
 
+import re
 import struct
 import threading
 from collections.abc import Callable
@@ -17,8 +18,18 @@ _SSL_REQUEST: Final = 80877103
 _GSSENC_REQUEST: Final = 80877104
 
 
+#: What ``make_engine(statement_timeout_ms=...)`` puts before every statement, in the
+#: same message (``todo_adapters.sql.engine``).
+_TIMEOUT_PREFIX: Final = re.compile(r"^\s*SET LOCAL statement_timeout = \d+;\s*")
+
+
 def classify(query: str) -> str:
-    """``PING`` for a bare ``SELECT 1``, else the first keyword in capitals."""
+    """``PING`` for a bare ``SELECT 1``, else the first keyword in capitals.
+
+    A statement carrying the statement-timeout prefix is classified by the
+    statement itself (the prefix rides in the same message: no round trip).
+    """
+    query = _TIMEOUT_PREFIX.sub("", query, count=1)
     text = " ".join(query.strip().rstrip(";").split())
     if text.lower() == "select 1":
         return "PING"
@@ -31,10 +42,13 @@ class WireLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.kinds: list[str] = []
+        #: How many recorded messages carried the statement-timeout prefix.
+        self.timed = 0
 
     def clear(self) -> None:
         with self._lock:
             self.kinds.clear()
+            self.timed = 0
 
     def snapshot(self) -> list[str]:
         with self._lock:
@@ -84,3 +98,5 @@ class WireLog:
     def _record(self, query: str) -> None:
         with self._lock:
             self.kinds.append(classify(query))
+            if _TIMEOUT_PREFIX.match(query):
+                self.timed += 1

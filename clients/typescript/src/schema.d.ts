@@ -654,40 +654,40 @@ export interface operations {
     list_tasks: {
         parameters: {
             query?: {
-                /** @description Statuses to include (repeat or comma-separate); `all` anywhere means no filter. */
-                status?: ("pending" | "in_progress" | "completed" | "all")[];
-                /** @description Priorities to include (repeat or comma-separate); `all` anywhere means no filter. */
-                priority?: ("low" | "medium" | "high" | "all")[];
-                /** @description Only completed (`true`) or open (`false`). */
-                completed?: boolean;
-                /** @description Case-insensitive substring of the title or description; `%`, `_` and `\` are literal. */
+                /** @description Statuses to include (repeat or comma-separate); `all` anywhere means no filter. Empty: as if absent. */
+                status?: ("pending" | "in_progress" | "completed" | "all" | "")[];
+                /** @description Priorities to include (repeat or comma-separate); `all` anywhere means no filter. Empty: as if absent. */
+                priority?: ("low" | "medium" | "high" | "all" | "")[];
+                /** @description Only completed (`true`) or open (`false`). Empty: as if absent. */
+                completed?: boolean | "";
+                /** @description Case-insensitive substring of the title or description; `%`, `_` and `\` are literal. Empty: as if absent. */
                 search?: string;
-                /** @description Alias of `search` (`search` wins when both are given). */
+                /** @description Alias of `search` (`search` wins when both are given). Empty: as if absent. */
                 q?: string;
-                /** @description due_date >= due_after (inclusive). */
-                due_after?: string;
-                /** @description due_date < due_before (exclusive). With either bound, tasks without a due date are left out. */
-                due_before?: string;
-                /** @description Tags (repeat or comma-separate), matched case-insensitively: a task matches when it carries any of them. */
+                /** @description due_date >= due_after (inclusive). Empty: as if absent. */
+                due_after?: string | "";
+                /** @description due_date < due_before (exclusive). With either bound, tasks without a due date are left out. Empty: as if absent. */
+                due_before?: string | "";
+                /** @description Tags (repeat or comma-separate), matched case-insensitively: a task matches when it carries any of them. Empty: as if absent. */
                 tag?: string[];
-                /** @description remind_at >= remind_after (inclusive). */
-                remind_after?: string;
-                /** @description remind_at < remind_before (exclusive). With either bound, tasks without a reminder are left out. To notify in the next hour: `?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`. */
-                remind_before?: string;
-                /** @description `true`: due before now and not completed; `false`: all the others. */
-                overdue?: boolean;
-                /** @description Sort field; a leading `-` means descending and wins over `order`. Default `created_at`. */
-                sort?: "created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at";
-                /** @description Alias of `sort` (`sort` wins when both are given). */
-                sort_by?: "created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at";
-                /** @description `asc` or `desc`. Default: `desc` for created_at, updated_at and priority; `asc` otherwise (due_date and remind_at soonest first; tasks without one last either way). */
-                order?: "asc" | "desc";
-                /** @description Alias of `order` (`order` wins when both are given). */
-                sort_order?: "asc" | "desc";
-                /** @description Page size. */
-                limit?: number;
-                /** @description Skip this many tasks (simple clients). Not together with `cursor`. */
-                offset?: number;
+                /** @description remind_at >= remind_after (inclusive). Empty: as if absent. */
+                remind_after?: string | "";
+                /** @description remind_at < remind_before (exclusive). With either bound, tasks without a reminder are left out. To notify in the next hour: `?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`. Empty: as if absent. */
+                remind_before?: string | "";
+                /** @description `true`: due before now and not completed; `false`: all the others. Empty: as if absent. */
+                overdue?: boolean | "";
+                /** @description Sort field; a leading `-` means descending and wins over `order`. Default `created_at`. Empty: as if absent. */
+                sort?: ("created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at") | "";
+                /** @description Alias of `sort` (`sort` wins when both are given). Empty: as if absent. */
+                sort_by?: ("created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at") | "";
+                /** @description `asc` or `desc`. Default: `desc` for created_at, updated_at and priority; `asc` otherwise (due_date and remind_at soonest first; tasks without one last either way). Empty: as if absent. */
+                order?: ("asc" | "desc") | "";
+                /** @description Alias of `order` (`order` wins when both are given). Empty: as if absent. */
+                sort_order?: ("asc" | "desc") | "";
+                /** @description Page size. Empty: as if absent. */
+                limit?: number | "";
+                /** @description Skip this many tasks (simple clients). Not together with `cursor`. Empty: as if absent. */
+                offset?: number | "";
             };
             header?: never;
             path?: never;
@@ -735,6 +735,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -801,7 +818,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            /** @description `Task limit reached` (the user has `MAX_TASKS_PER_USER` tasks; nothing was written), or `A request with this Idempotency-Key is in progress`: retry later. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -835,6 +852,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -882,6 +916,23 @@ export interface operations {
             /** @description The path's user id is not the token's subject. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -939,6 +990,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -955,12 +1023,12 @@ export interface operations {
     task_changes: {
         parameters: {
             query?: {
-                /** @description The `next` token of an earlier answer. Without it: every current task. */
+                /** @description The `next` token of an earlier answer. Without it (or empty): every current task. */
                 since?: string;
-                /** @description Changes per page; `more` says whether others remain. */
-                limit?: number;
-                /** @description Seconds to hold the request while nothing changed (long poll). */
-                wait?: number;
+                /** @description Changes per page; `more` says whether others remain. Empty: as if absent. */
+                limit?: number | "";
+                /** @description Seconds to hold the request while nothing changed (long poll). Empty: as if absent. */
+                wait?: number | "";
             };
             header?: never;
             path?: never;
@@ -1013,6 +1081,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -1100,6 +1185,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1117,7 +1219,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -1209,6 +1311,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1226,7 +1345,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -1290,6 +1409,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1307,7 +1443,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -1399,6 +1535,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1416,7 +1569,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
                 /** @description A key of 1-255 printable ASCII characters, as a Structured Field string (`"k"`) or bare: a retry with the same key and request replays the first response (`Idempotent-Replayed: true`); another request with it is a 422; while the first runs, 409. Remembered for 24 hours. */
                 "Idempotency-Key"?: string;
@@ -1476,7 +1629,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            /** @description `Task limit reached` (the user has `MAX_TASKS_PER_USER` tasks; nothing was written), or `A request with this Idempotency-Key is in progress`: retry later. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1521,6 +1674,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1537,40 +1707,40 @@ export interface operations {
     list_tasks_by_user_id: {
         parameters: {
             query?: {
-                /** @description Statuses to include (repeat or comma-separate); `all` anywhere means no filter. */
-                status?: ("pending" | "in_progress" | "completed" | "all")[];
-                /** @description Priorities to include (repeat or comma-separate); `all` anywhere means no filter. */
-                priority?: ("low" | "medium" | "high" | "all")[];
-                /** @description Only completed (`true`) or open (`false`). */
-                completed?: boolean;
-                /** @description Case-insensitive substring of the title or description; `%`, `_` and `\` are literal. */
+                /** @description Statuses to include (repeat or comma-separate); `all` anywhere means no filter. Empty: as if absent. */
+                status?: ("pending" | "in_progress" | "completed" | "all" | "")[];
+                /** @description Priorities to include (repeat or comma-separate); `all` anywhere means no filter. Empty: as if absent. */
+                priority?: ("low" | "medium" | "high" | "all" | "")[];
+                /** @description Only completed (`true`) or open (`false`). Empty: as if absent. */
+                completed?: boolean | "";
+                /** @description Case-insensitive substring of the title or description; `%`, `_` and `\` are literal. Empty: as if absent. */
                 search?: string;
-                /** @description Alias of `search` (`search` wins when both are given). */
+                /** @description Alias of `search` (`search` wins when both are given). Empty: as if absent. */
                 q?: string;
-                /** @description due_date >= due_after (inclusive). */
-                due_after?: string;
-                /** @description due_date < due_before (exclusive). With either bound, tasks without a due date are left out. */
-                due_before?: string;
-                /** @description Tags (repeat or comma-separate), matched case-insensitively: a task matches when it carries any of them. */
+                /** @description due_date >= due_after (inclusive). Empty: as if absent. */
+                due_after?: string | "";
+                /** @description due_date < due_before (exclusive). With either bound, tasks without a due date are left out. Empty: as if absent. */
+                due_before?: string | "";
+                /** @description Tags (repeat or comma-separate), matched case-insensitively: a task matches when it carries any of them. Empty: as if absent. */
                 tag?: string[];
-                /** @description remind_at >= remind_after (inclusive). */
-                remind_after?: string;
-                /** @description remind_at < remind_before (exclusive). With either bound, tasks without a reminder are left out. To notify in the next hour: `?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`. */
-                remind_before?: string;
-                /** @description `true`: due before now and not completed; `false`: all the others. */
-                overdue?: boolean;
-                /** @description Sort field; a leading `-` means descending and wins over `order`. Default `created_at`. */
-                sort?: "created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at";
-                /** @description Alias of `sort` (`sort` wins when both are given). */
-                sort_by?: "created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at";
-                /** @description `asc` or `desc`. Default: `desc` for created_at, updated_at and priority; `asc` otherwise (due_date and remind_at soonest first; tasks without one last either way). */
-                order?: "asc" | "desc";
-                /** @description Alias of `order` (`order` wins when both are given). */
-                sort_order?: "asc" | "desc";
-                /** @description Page size. */
-                limit?: number;
-                /** @description Skip this many tasks (simple clients). Not together with `cursor`. */
-                offset?: number;
+                /** @description remind_at >= remind_after (inclusive). Empty: as if absent. */
+                remind_after?: string | "";
+                /** @description remind_at < remind_before (exclusive). With either bound, tasks without a reminder are left out. To notify in the next hour: `?completed=false&remind_after=<now>&remind_before=<now+1h>&sort=remind_at`. Empty: as if absent. */
+                remind_before?: string | "";
+                /** @description `true`: due before now and not completed; `false`: all the others. Empty: as if absent. */
+                overdue?: boolean | "";
+                /** @description Sort field; a leading `-` means descending and wins over `order`. Default `created_at`. Empty: as if absent. */
+                sort?: ("created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at") | "";
+                /** @description Alias of `sort` (`sort` wins when both are given). Empty: as if absent. */
+                sort_by?: ("created_at" | "updated_at" | "due_date" | "priority" | "status" | "title" | "remind_at" | "-created_at" | "-updated_at" | "-due_date" | "-priority" | "-status" | "-title" | "-remind_at") | "";
+                /** @description `asc` or `desc`. Default: `desc` for created_at, updated_at and priority; `asc` otherwise (due_date and remind_at soonest first; tasks without one last either way). Empty: as if absent. */
+                order?: ("asc" | "desc") | "";
+                /** @description Alias of `order` (`order` wins when both are given). Empty: as if absent. */
+                sort_order?: ("asc" | "desc") | "";
+                /** @description Page size. Empty: as if absent. */
+                limit?: number | "";
+                /** @description Skip this many tasks (simple clients). Not together with `cursor`. Empty: as if absent. */
+                offset?: number | "";
             };
             header?: never;
             path: {
@@ -1621,6 +1791,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -1690,7 +1877,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            /** @description `Task limit reached` (the user has `MAX_TASKS_PER_USER` tasks; nothing was written), or `A request with this Idempotency-Key is in progress`: retry later. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1724,6 +1911,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -1774,6 +1978,23 @@ export interface operations {
             /** @description The path's user id is not the token's subject. */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1834,6 +2055,23 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -1850,12 +2088,12 @@ export interface operations {
     task_changes_by_user_id: {
         parameters: {
             query?: {
-                /** @description The `next` token of an earlier answer. Without it: every current task. */
+                /** @description The `next` token of an earlier answer. Without it (or empty): every current task. */
                 since?: string;
-                /** @description Changes per page; `more` says whether others remain. */
-                limit?: number;
-                /** @description Seconds to hold the request while nothing changed (long poll). */
-                wait?: number;
+                /** @description Changes per page; `more` says whether others remain. Empty: as if absent. */
+                limit?: number | "";
+                /** @description Seconds to hold the request while nothing changed (long poll). Empty: as if absent. */
+                wait?: number | "";
             };
             header?: never;
             path: {
@@ -1911,6 +2149,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
@@ -2000,6 +2255,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -2017,7 +2289,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -2111,6 +2383,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -2128,7 +2417,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -2194,6 +2483,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -2211,7 +2517,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
             };
             path: {
@@ -2305,6 +2611,23 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationErrorBody"];
                 };
             };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */
             503: {
                 headers: {
@@ -2322,7 +2645,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); stale: 412. */
+                /** @description `"<version>"`, a list of tags, or `*` (strong comparison); blank counts as absent. A tag that does not name the current version (a stale, weak or unknown one): 412. */
                 "If-Match"?: string;
                 /** @description A key of 1-255 printable ASCII characters, as a Structured Field string (`"k"`) or bare: a retry with the same key and request replays the first response (`Idempotent-Replayed: true`); another request with it is a 422; while the first runs, 409. Remembered for 24 hours. */
                 "Idempotency-Key"?: string;
@@ -2384,7 +2707,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `A request with this Idempotency-Key is in progress`: retry later. */
+            /** @description `Task limit reached` (the user has `MAX_TASKS_PER_USER` tasks; nothing was written), or `A request with this Idempotency-Key is in progress`: retry later. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2427,6 +2750,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidationErrorBody"];
+                };
+            };
+            /** @description `Too many requests`: the user's `RATE_LIMIT` is spent; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window frees up. */
+                    "Retry-After"?: number;
+                    /** @description Requests allowed per window. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database cannot be reached (or its schema is out of date); retry later. */

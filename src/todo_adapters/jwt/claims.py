@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from todo_core.errors import InvalidToken, InvalidTokenPayload
+from todo_core.model import USER_ID_MAX_LENGTH, is_valid_user_id
 
-MAX_SUBJECT_LENGTH: Final = 255
+MAX_SUBJECT_LENGTH: Final = USER_ID_MAX_LENGTH
 
 JOSE_SIGNATURE_ONLY: Final[Mapping[str, bool]] = {
     "verify_signature": True,
@@ -53,10 +54,16 @@ def check_registered_claims(
 
 
 def subject_of(claims: Mapping[str, Any]) -> str:
-    """The user id: a non-empty string of at most 255 characters."""
+    """The user id: a string of 1-255 characters the storage can hold (the core's rule).
+
+    Decided here, once, for every route and the MCP tools alike: a ``sub``
+    with NUL, another control character or a lone surrogate is an invalid
+    payload, never a 422 on a field the client did not send.
+    """
     sub = claims.get("sub")
-    if not isinstance(sub, str) or not 0 < len(sub) <= MAX_SUBJECT_LENGTH:
+    if not is_valid_user_id(sub):
         raise InvalidTokenPayload()
+    assert isinstance(sub, str)
     return sub
 
 

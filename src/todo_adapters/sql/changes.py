@@ -52,16 +52,53 @@ def _insert(dialect_name: str, table: Any) -> postgresql.Insert | sqlite.Insert:
     raise ValueError(f"unsupported dialect {dialect_name!r}")  # pragma: no cover
 
 
+#: Parameter of the quota's statements: how many tasks the user may have.
+TASK_LIMIT = "task_limit"
+
+
 @cache
 def take_numbers_statement(dialect_name: str) -> Insert:
-    """Advance ``:user_id``'s clock by ``:count``; returns the last number taken."""
+    """Advance ``:user_id``'s clock by ``:count``, its task count down by ``:removed``.
+
+    Returns the last number taken.
+    """
     table = change_clocks_table()
     statement = _insert(dialect_name, table).values(
-        user_id=bindparam("user_id"), seq=bindparam("count"), pruned_seq=literal(0)
+        user_id=bindparam("user_id"),
+        seq=bindparam("count"),
+        pruned_seq=literal(0),
+        task_count=literal(0),
     )
     return statement.on_conflict_do_update(
-        index_elements=[table.c.user_id], set_={"seq": table.c.seq + statement.excluded.seq}
+        index_elements=[table.c.user_id],
+        set_={
+            "seq": table.c.seq + statement.excluded.seq,
+            "task_count": table.c.task_count - bindparam("removed"),
+        },
     ).returning(table.c.seq)
+
+
+@cache
+def reserve_statement(dialect_name: str) -> Insert:
+    """Count ``:count`` more tasks for ``:user_id`` unless that would pass ``:task_limit``.
+
+    Returns the new count, or no row when the limit refused it (the clock row
+    stays locked to the end of the transaction either way). A user without a
+    clock row gets one with ``:count`` (the caller checks it against the limit).
+    """
+    table = change_clocks_table()
+    statement = _insert(dialect_name, table).values(
+        user_id=bindparam("user_id"),
+        seq=literal(0),
+        pruned_seq=literal(0),
+        task_count=bindparam("count"),
+    )
+    total = table.c.task_count + statement.excluded.task_count
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.user_id],
+        set_={"task_count": total},
+        where=total <= bindparam(TASK_LIMIT),
+    ).returning(table.c.task_count)
 
 
 @cache
@@ -143,7 +180,7 @@ DELETED_AT = "change_deleted_at"
 
 
 @cache
-def stamped_statement(base: Insert | Update | Delete) -> Insert:
+def stamped_statement(base: Insert | Update | Delete, *, removed: int = 0) -> Insert:
     """PostgreSQL: a task's write and its bookkeeping as one statement (data-modifying CTEs).
 
     ``WITH written AS (<write> RETURNING user_id, id), bumped AS (INSERT INTO
@@ -152,7 +189,8 @@ def stamped_statement(base: Insert | Update | Delete) -> Insert:
     moves only if the task's write matched a row (its row count is the
     statement's, 0 or 1), the task's row is locked before the clock's as in a
     transaction, and a lone write still goes out alone in autocommit, atomic
-    and one round trip, with the clock's lock held to its commit.
+    and one round trip, with the clock's lock held to its commit. ``removed``:
+    the task count goes down by one (a delete).
     """
     tasks, clocks, changes = tasks_table(), change_clocks_table(), task_changes_table()
     written = base.returning(tasks.c.user_id, tasks.c.id).cte("written")
@@ -160,10 +198,11 @@ def stamped_statement(base: Insert | Update | Delete) -> Insert:
         ["user_id", "seq", "pruned_seq"],
         select(written.c.user_id, literal(1, BigInteger()), literal(0, BigInteger())),
     )
+    moved: dict[str, Any] = {"seq": clocks.c.seq + bump.excluded.seq}
+    if removed:
+        moved["task_count"] = clocks.c.task_count - literal(removed, BigInteger())
     bumped = (
-        bump.on_conflict_do_update(
-            index_elements=[clocks.c.user_id], set_={"seq": clocks.c.seq + bump.excluded.seq}
-        )
+        bump.on_conflict_do_update(index_elements=[clocks.c.user_id], set_=moved)
         .returning(clocks.c.user_id, clocks.c.seq)
         .cte("bumped")
     )
@@ -242,3 +281,57 @@ def prune_keys_statement() -> Delete:
     """Forget keys stored before ``:before``."""
     table = idempotency_keys_table()
     return delete(table).where(table.c.created_at < bindparam("before"))
+
+
+@cache
+def created_statement() -> Insert:
+    """PostgreSQL: a create, its quota check and its bookkeeping as one statement.
+
+    ``WITH counted AS (INSERT INTO change_clocks ... ON CONFLICT DO UPDATE SET
+    seq = seq + 1, task_count = task_count + 1 WHERE task_count < :task_limit
+    RETURNING ...), written AS (INSERT INTO tasks SELECT :id, ... FROM counted
+    RETURNING ...) INSERT INTO task_changes SELECT ... FROM written JOIN
+    counted``: the task goes in only if the count moved, and the count moves
+    under the clock row's lock, so concurrent creates queue on that row and
+    none can pass the limit. The clock is the only row a create locks (the
+    task's row is new), so no lock order with other writers is introduced.
+    Its row count is 1, or 0 when the limit refused it.
+    """
+    tasks, clocks, changes = tasks_table(), change_clocks_table(), task_changes_table()
+    count = postgresql.insert(clocks).values(
+        user_id=bindparam("user_id", type_=tasks.c.user_id.type),
+        seq=literal(1, BigInteger()),
+        pruned_seq=literal(0, BigInteger()),
+        task_count=literal(1, BigInteger()),
+    )
+    counted = (
+        count.on_conflict_do_update(
+            index_elements=[clocks.c.user_id],
+            set_={"seq": clocks.c.seq + 1, "task_count": clocks.c.task_count + 1},
+            where=clocks.c.task_count < bindparam(TASK_LIMIT, type_=BigInteger()),
+        )
+        .returning(clocks.c.user_id, clocks.c.seq)
+        .cte("counted")
+    )
+    names = [column.name for column in tasks.c]
+    written = (
+        postgresql.insert(tasks)
+        .from_select(
+            names,
+            select(*[bindparam(name, type_=tasks.c[name].type) for name in names]).select_from(
+                counted
+            ),
+        )
+        .returning(tasks.c.user_id, tasks.c.id)
+        .cte("written")
+    )
+    stamp = postgresql.insert(changes).from_select(
+        ["user_id", "task_id", "seq", "deleted_at"],
+        select(
+            written.c.user_id,
+            written.c.id,
+            counted.c.seq,
+            literal(None, type_=changes.c.deleted_at.type),
+        ).select_from(written.join(counted, counted.c.user_id == written.c.user_id)),
+    )
+    return stamp.add_cte(counted, written)

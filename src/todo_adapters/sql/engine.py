@@ -21,6 +21,17 @@ read back unshifted. psycopg2 begins a transaction itself at the first
 statement; ``SqlUnitOfWork`` puts a connection in autocommit for reads, so a
 read sends no ``BEGIN``/``ROLLBACK``.
 
+Statement timeout (``statement_timeout_ms``, PostgreSQL): every statement is
+sent as ``SET LOCAL statement_timeout = <ms>; <statement>`` in the same
+simple-protocol ``Query`` message (psycopg2 interpolates parameters on the
+client, so there is no extended protocol to split it). A message of several
+statements runs as one implicit transaction, so in autocommit the setting
+lasts exactly that statement; inside a transaction it lasts to its end. No
+session state, so it holds through PgBouncer in transaction mode, and no
+extra round trip: the statements on the wire stay what they were. A
+statement over the limit is cancelled by the server (``QueryCanceled``), the
+request gets a 503, and the connection stays healthy in the pool.
+
 SQLite: WAL journal, a busy timeout and foreign keys on every connection.
 SQLAlchemy emits ``BEGIN`` itself (the pysqlite recipe of its documentation),
 and a unit of work that will write starts with ``BEGIN IMMEDIATE`` so that
@@ -101,12 +112,16 @@ def make_engine(
     pool_timeout: float = 10,
     connect_timeout: int = 5,
     ping_after_idle_seconds: float | None = PING_AFTER_IDLE_SECONDS,
+    statement_timeout_ms: int | None = None,
     echo: bool = False,
 ) -> Engine:
     """An engine for ``url``, configured as the module docstring describes.
 
     ``ping_after_idle_seconds``: ping a PostgreSQL connection idle at least
     this long before use; 0 pings on every checkout, ``None`` never.
+    ``statement_timeout_ms``: PostgreSQL cancels a statement running longer
+    (``None`` or 0: no limit; migrations run without one). SQLite has no such
+    setting (its writers wait on the busy timeout instead).
     """
     parsed = _parse(url)
     pool: dict[str, Any] = {
@@ -135,7 +150,30 @@ def make_engine(
     event.listen(engine, "connect", _postgres_on_connect)
     if ping_after_idle_seconds:
         _ping_when_idle(engine, ping_after_idle_seconds)
+    if statement_timeout_ms:
+        _limit_statements(engine, statement_timeout_ms)
     return engine
+
+
+def statement_timeout_prefix(timeout_ms: int) -> str:
+    """What goes in front of every statement (see the module docstring)."""
+    return f"SET LOCAL statement_timeout = {int(timeout_ms)}; "
+
+
+def _limit_statements(engine: Engine, timeout_ms: int) -> None:
+    prefix = statement_timeout_prefix(timeout_ms)
+
+    def limited(
+        _conn: Connection,
+        _cursor: Any,
+        statement: str,
+        parameters: Any,
+        _context: Any,
+        _executemany: bool,
+    ) -> tuple[str, Any]:
+        return prefix + statement, parameters
+
+    event.listen(engine, "before_cursor_execute", limited, retval=True)
 
 
 def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:

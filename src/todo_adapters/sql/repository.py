@@ -11,6 +11,7 @@ commits: its ``SqlUnitOfWork`` does.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -19,10 +20,13 @@ from sqlalchemy import CursorResult, Delete, Executable, Insert, Update
 
 from todo_adapters.sql.changes import (
     DELETED_AT,
+    TASK_LIMIT,
+    created_statement,
     mark_pruned_statement,
     prune_keys_statement,
     prune_statement,
     remember_statement,
+    reserve_statement,
     stamp_statement,
     stamped_statement,
     take_numbers_statement,
@@ -40,7 +44,7 @@ from todo_adapters.sql.statements import (
     match_parameters,
     update_statement,
 )
-from todo_core.errors import VersionConflict
+from todo_core.errors import TaskLimitReached, VersionConflict
 from todo_core.idempotency import IdempotencyKeyTaken, Remembered
 from todo_core.model import Task
 
@@ -78,6 +82,27 @@ def _key_stored(result: CursorResult[Any]) -> None:
         raise IdempotencyKeyTaken()
 
 
+def _created(result: CursorResult[Any]) -> None:
+    """PostgreSQL's one-statement create: 0 rows means the quota refused it."""
+    if result.rowcount != 1:
+        raise TaskLimitReached()
+
+
+def _reserved(limit: int) -> Check:
+    """The quota's counter moved and stays within ``limit``."""
+
+    def check(result: CursorResult[Any]) -> None:
+        count = result.scalar_one_or_none()
+        if count is None or count > limit:
+            raise TaskLimitReached()
+
+    return check
+
+
+#: The limit used when none is given: larger than any count.
+NO_LIMIT = 2**62
+
+
 def _any_result(_result: CursorResult[Any]) -> None:
     """A write whose row count says nothing (the rows of a task's tags)."""
 
@@ -105,16 +130,25 @@ class SqlTaskRepository:
         # Tags as read, so that a save rewrites the tag rows only when they changed.
         self._read_tags: dict[uuid.UUID, tuple[str, ...]] = {}
 
-    def add(self, task: Task) -> None:
-        statement = insert_statement(self._runner.dialect_name, returning_ids=False)
-        self._write_stamped(
-            statement, values_from_task(task), _inserted([task.id]), task.user_id, task.id
-        )
+    def add(self, task: Task, *, limit: int | None = None) -> None:
+        limit = NO_LIMIT if limit is None else limit
+        values = values_from_task(task)
+        if self._runner.dialect_name == "postgresql":
+            # One statement: quota, insert and change stamp (``changes.created_statement``).
+            self._runner.write(created_statement(), {**values, TASK_LIMIT: limit}, check=_created)
+        else:
+            self._reserve(task.user_id, 1, limit)
+            statement = insert_statement(self._runner.dialect_name, returning_ids=False)
+            self._runner.write(statement, values, check=_inserted([task.id]))
+            self._stamp(task.user_id, [(task.id, None)])
         self._add_tags([task])
 
-    def add_many(self, tasks: Sequence[Task]) -> None:
+    def add_many(self, tasks: Sequence[Task], *, limit: int | None = None) -> None:
         if not tasks:
             return
+        limit = NO_LIMIT if limit is None else limit
+        for user_id, count in Counter(task.user_id for task in tasks).items():
+            self._reserve(user_id, count, limit)
         statement = insert_statement(self._runner.dialect_name, returning_ids=True)
         self._runner.write(
             statement,
@@ -168,7 +202,14 @@ class SqlTaskRepository:
             task.user_id,
             task.id,
             deleted_at=deleted_at or datetime.now(UTC),
+            removed=1,
         )
+
+    def _reserve(self, user_id: str, count: int, limit: int) -> None:
+        """Count ``count`` more tasks for the user, or ``TaskLimitReached`` (in a transaction)."""
+        parameters = {"user_id": user_id, "count": count, TASK_LIMIT: limit}
+        statement = reserve_statement(self._runner.dialect_name)
+        self._runner.write(statement, parameters, check=_reserved(limit), alone=False)
 
     def prune_tombstones(self, *, before: datetime) -> None:
         parameters = {"before": before}
@@ -202,16 +243,23 @@ class SqlTaskRepository:
         task_id: uuid.UUID,
         *,
         deleted_at: datetime | None = None,
+        removed: int = 0,
     ) -> None:
         """One task's write with its change stamp: one statement on PostgreSQL, else three."""
         if self._runner.dialect_name == "postgresql":
-            stamped = stamped_statement(statement)
+            stamped = stamped_statement(statement, removed=removed)
             self._runner.write(stamped, {**parameters, DELETED_AT: deleted_at}, check=check)
             return
         self._runner.write(statement, parameters, check=check)
-        self._stamp(user_id, [(task_id, deleted_at)])
+        self._stamp(user_id, [(task_id, deleted_at)], removed=removed)
 
-    def _stamp(self, user_id: str, touched: Sequence[tuple[uuid.UUID, datetime | None]]) -> None:
+    def _stamp(
+        self,
+        user_id: str,
+        touched: Sequence[tuple[uuid.UUID, datetime | None]],
+        *,
+        removed: int = 0,
+    ) -> None:
         """Take the owner's next numbers (locking its clock to commit), stamp each task.
 
         The last step of every write (see ``todo_adapters.sql.changes``); never
@@ -223,7 +271,7 @@ class SqlTaskRepository:
             taken.append(int(result.scalar_one()))
 
         dialect = self._runner.dialect_name
-        parameters = {"user_id": user_id, "count": len(touched)}
+        parameters = {"user_id": user_id, "count": len(touched), "removed": removed}
         self._runner.write(take_numbers_statement(dialect), parameters, check=numbers, alone=False)
         first = taken[0] - len(touched) + 1
         rows = [

@@ -197,6 +197,10 @@ class ChangeClockRow(_Row, table=True):
     pruned_seq: int = Field(
         sa_column=Column(BigInteger(), nullable=False, server_default=text("0"))
     )
+    # How many tasks the user has: the quota's counter (migration 0004).
+    task_count: int = Field(
+        sa_column=Column(BigInteger(), nullable=False, server_default=text("0"))
+    )
 
 
 class TaskChangeRow(_Row, table=True):

@@ -72,6 +72,10 @@ def test_responses_to_an_allowed_origin_expose_the_api_headers(client: TestClien
         "link",
         "x-total-count",
         "idempotent-replayed",
+        "retry-after",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
     }
     assert "Origin" in response.headers["Vary"]
 

@@ -174,7 +174,8 @@ def test_an_unmigrated_database_answers_503_and_logs_that_the_schema_is_out_of_d
     assert response.status_code == 503
     [line] = _warnings(caplog)
     assert line == (
-        "503 on POST /api/tasks: schema out of date (OperationalError: no such table: tasks)"
+        "503 on POST /api/tasks: schema out of date "
+        "(OperationalError: no such table: change_clocks)"
     )
     assert "private title" not in caplog.text
 
