@@ -18,9 +18,10 @@ bookkeeping (API.md section 10), so that the bench can weigh it on the floor
 and hold the service's writes against a floor doing the same work:
 ``POST /api/tasks?feed=1`` creates with the statement in
 ``BENCH_FLOOR_FEED_SQL``, which ``bench/run.py`` compiles from the SQL adapter
-(the service's own create on PostgreSQL: the ``INSERT`` with the bookkeeping
-in data-modifying CTEs, still one statement; like the service, it reads
-nothing back and answers from the values it sent); ``PATCH
+(the service's own create on PostgreSQL: the ``INSERT`` with the per-user
+bookkeeping, the feed's number and the quota's count, in data-modifying CTEs,
+still one statement; like the service, it reads nothing back and answers from
+the values it sent); ``PATCH
 /api/tasks/{id}?feed=1`` wraps the floor's own one-statement update in the
 same bookkeeping (``update_feed_sql``).
 """

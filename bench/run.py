@@ -21,6 +21,7 @@ variables of ``bench/database.py``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import http.client
 import json
@@ -44,7 +45,7 @@ from urllib.parse import quote
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
-from bench import profile
+from bench import profile, rate_limit_cost
 from bench.database import Reading, Watch, bench_database, seed
 from bench.driver import Kind, finish_wrk, start_wrk, write_plan, wrk_argv
 from bench.report import render, targets
@@ -54,10 +55,11 @@ from tests.support.tcp_proxy import TcpProxy
 from todo_adapters.jwt import mint_hs256_token
 from todo_adapters.settings import Settings
 from todo_adapters.sql import upgrade_database
-from todo_adapters.sql.changes import stamped_statement
-from todo_adapters.sql.statements import insert_statement
+from todo_adapters.sql.changes import created_statement
 
 ROOT: Final = Path(__file__).resolve().parent.parent
+#: The app's quota and the limit the floor's create+feed sends: never reached by the writer.
+BENCH_TASK_LIMIT: Final = 1_000_000_000
 RESULTS: Final = ROOT / "bench" / "results"
 PAGE: Final = 20
 #: Cumulative statistics reach shared memory about once a second per backend.
@@ -217,7 +219,9 @@ class Bench:
         """``todo serve``'s server: default settings but the URL, the secret and the log level.
 
         And ``RATE_LIMIT=off``: one benchmark user makes thousands of requests a second;
-        what the limiter costs is measured apart (``bench/rate_limit_cost.py``).
+        and a quota (``MAX_TASKS_PER_USER``) its writer never reaches;
+        what the limiter costs is measured apart, at the end of the run
+        (``bench/rate_limit_cost.py``).
         """
         settings = {field.upper() for field in Settings.model_fields} | {"BETTER_AUTH_SECRET"}
         env = {k: v for k, v in os.environ.items() if k.upper() not in settings}
@@ -226,6 +230,9 @@ class Bench:
             "JWT_SECRET": self.secret,
             "LOG_LEVEL": "WARNING",
             "RATE_LIMIT": "off",
+            # The writer creates far more than the default quota of 10,000 tasks; the
+            # quota is still checked in the create's one statement, as it always is.
+            "MAX_TASKS_PER_USER": str(BENCH_TASK_LIMIT),
         }
         argv = [sys.executable, "-m", "todo_bootstrap", "--workers", str(workers)]
         return self._start(name, argv, env, self.work, pinned)  # no .env in the work directory
@@ -235,6 +242,7 @@ class Bench:
         env |= {"BENCH_FLOOR_DSN": url, "BENCH_FLOOR_SECRET": self.secret}
         env |= {"BENCH_FLOOR_POOL": str(self.floor_pool)}
         sql, constants = feed_create_sql()
+        constants["task_limit"] = BENCH_TASK_LIMIT
         env |= {"BENCH_FLOOR_FEED_SQL": sql, "BENCH_FLOOR_FEED_CONSTANTS": json.dumps(constants)}
         argv = [sys.executable, "-m", "bench.floor", "--workers", str(workers)]
         return self._start(name, argv, env, ROOT, pinned)
@@ -567,14 +575,15 @@ class Bench:
 def feed_create_sql() -> tuple[str, dict[str, Any]]:
     """The service's create on PostgreSQL, compiled for the floor's driver (psycopg 3).
 
-    The SQL adapter's own statement (``stamped_statement`` over
-    ``insert_statement``), not a copy: the task's ``INSERT`` with the changes
-    feed's bookkeeping. Returns the SQL and its constant parameters.
+    The SQL adapter's own statement (``created_statement``), not a copy: the
+    task's ``INSERT`` with the per-user bookkeeping, the changes feed's number
+    and the quota's count (``:task_limit``, which the floor is given as a
+    constant, ``BENCH_TASK_LIMIT``). Returns the SQL and its constant parameters.
     """
-    statement = stamped_statement(insert_statement("postgresql", returning_ids=False))
-    compiled = statement.compile(dialect=postgresql.psycopg.dialect())
-    constants = {name: value for name, value in compiled.params.items() if value is not None}
-    return str(compiled), constants
+    compiled = created_statement().compile(dialect=postgresql.psycopg.dialect())
+    # Every parameter with its compiled value (literals; None for the row's values,
+    # which the floor fills in, and for a NULL literal, which it must still send).
+    return str(compiled), dict(compiled.params)
 
 
 def mean(values: list[float]) -> float:
@@ -638,8 +647,11 @@ def main(argv: list[str] | None = None) -> int:
             log(f"logs kept in {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+    log("what the rate limit costs per request (bench/rate_limit_cost.py)")
+    redis_url = os.environ.get("BENCH_REDIS_URL") or rate_limit_cost.DEFAULT_REDIS_URL
+    results["rate_limit"] = asyncio.run(rate_limit_cost.main(redis_url))
     results["meta"]["seconds"] = round(time.perf_counter() - began)
-    markdown = render(results)
+    markdown = render(results) + "\n" + results["rate_limit"] + "\n"
     (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
     (RESULTS / f"{stamp}.md").write_text(markdown)
     sys.stdout.write(markdown)
