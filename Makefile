@@ -50,7 +50,7 @@ client: install ## regenerate the TypeScript client's types from the API (after 
 	$(BIN)/python scripts/typescript_client.py
 	cd $(CLIENT) && node_modules/.bin/tsc --noEmit -p .
 
-bench: install ## the service against an honest floor at 16 and 64 connections (~14 min; BENCH_ARGS=--quick)
+bench: install ## the service against an honest floor at 16 and 64 connections (~22 min; BENCH_ARGS=--quick)
 	@command -v wrk >/dev/null 2>&1 || $(MAKE) --no-print-directory bench-tools
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
