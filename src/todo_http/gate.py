@@ -23,6 +23,7 @@ does not free a connection still in use).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -70,7 +71,9 @@ class DatabaseGate:
         if executor is None:
             executor = self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="todo-db")
         try:
-            work = loop.run_in_executor(executor, functools.partial(call, *args, **kwargs))
+            # The request's context goes along, as asyncio.to_thread and AnyIO do (tracing spans).
+            in_context = functools.partial(contextvars.copy_context().run, call, *args, **kwargs)
+            work = loop.run_in_executor(executor, in_context)
         except BaseException:
             semaphore.release()
             raise

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import threading
 from typing import Any
 
 import anyio.to_thread
 import httpx
+import pytest
 from dependency_injector import providers
 
 from tests.unit.http.support import TestClient, bearer, make_settings, memory_container
 from todo_adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from todo_core.errors import StorageUnavailable
 from todo_http.app import create_app
-from todo_http.gate import SPARE_THREADS
+from todo_http.gate import SPARE_THREADS, DatabaseGate
 
 
 class HeldUnitOfWork(InMemoryUnitOfWork):
@@ -89,3 +93,46 @@ def test_the_threadpool_is_sized_from_the_pool_size_when_the_app_starts() -> Non
 
 async def _default_thread_tokens() -> float:
     return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+
+def test_a_call_runs_on_a_gate_thread_in_the_callers_context() -> None:
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id")
+    gate = DatabaseGate(slots=2, timeout=1)
+
+    async def scenario() -> tuple[str, str]:
+        request_id.set("r-1")
+        return await gate.run(lambda: (request_id.get(), threading.current_thread().name))
+
+    try:
+        seen, thread = asyncio.run(scenario())
+    finally:
+        gate.close()
+
+    assert seen == "r-1"
+    assert thread.startswith("todo-db")
+
+
+def test_a_cancelled_call_keeps_its_slot_until_its_thread_is_done() -> None:
+    gate = DatabaseGate(slots=1, timeout=0.2)
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "first"
+
+    async def scenario() -> str:
+        first = asyncio.create_task(gate.run(slow))
+        await asyncio.to_thread(started.wait, 5)
+        first.cancel()  # the client hung up; its thread still holds a connection
+        with contextlib.suppress(asyncio.CancelledError):
+            await first
+        with pytest.raises(StorageUnavailable):
+            await gate.run(lambda: "refused")
+        release.set()
+        return await gate.run(lambda: "after")  # admitted once the thread is done
+
+    try:
+        assert asyncio.run(scenario()) == "after"
+    finally:
+        gate.close()
