@@ -3,8 +3,10 @@
 ``TokenVerifier`` is synchronous. HS256 verification is a few microseconds of
 computation and runs inline; with a JWKS configured a token naming an unknown
 key may trigger a fetch (up to the JWKS timeout), so verification then runs
-in the threadpool. The verified caller brings the database gate
-(``todo_http.gate``) its handler runs through.
+in the threadpool (``verify_token``). It happens once per request, in
+``todo_http.guard`` before routing; the route's dependency takes the verified
+user from there, checks the path's user id, and hands on the caller with the
+use cases and the database gate (``todo_http.gate``) its handler runs through.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
+from todo_core.errors import NotAuthenticated
 from todo_core.services import TaskService, authorize
 from todo_http.gate import DatabaseGate
 
@@ -44,11 +47,9 @@ class Caller:
 
 
 class Wiring(NamedTuple):
-    """What authenticating a caller needs: the container's verifier and use cases, the
-    app's gate. Resolved once per app (``app.state.caller_wiring``), not per request."""
+    """What a caller is handed with: the container's use cases and the app's gate.
+    Resolved once per app (``app.state.caller_wiring``), not per request."""
 
-    verifier: Verifier
-    may_block: bool
     service: TaskService
     gate: DatabaseGate
 
@@ -56,12 +57,13 @@ class Wiring(NamedTuple):
 class BearerAuthentication(HTTPBearer):
     """The one dependency of every task route; also the HTTP bearer scheme in OpenAPI.
 
-    FastAPI's ``HTTPBearer`` parses the header itself (one space only, no
-    error for text after the token); here the raw header goes to the
-    verifier, which has the exact rules. Being the security scheme and the
-    authentication at once, and handing over the use cases with the caller,
-    keeps it to one dependency per request: each costs FastAPI a resolution
-    pass every time. The app holds the ``Wiring`` (``app.state.caller_wiring``).
+    FastAPI's ``HTTPBearer`` would parse the header itself (one space only, no
+    error for text after the token); here the guard has already given the raw
+    header to the verifier, which has the exact rules, and this takes the user
+    it verified. Being the security scheme and the caller at once, and handing
+    over the use cases with it, keeps it to one dependency per request: each
+    costs FastAPI a resolution pass every time. The app holds the ``Wiring``
+    (``app.state.caller_wiring``).
     """
 
     def __init__(self) -> None:
@@ -77,35 +79,18 @@ class BearerAuthentication(HTTPBearer):
         )
 
     async def __call__(self, request: HTTPConnection) -> Caller:  # type: ignore[override]
-        wiring: Wiring = request.app.state.caller_wiring
+        actor = request.scope.get(VERIFIED_USER)
+        if not isinstance(actor, str):  # every route is under /api, behind the guard
+            raise NotAuthenticated()
         owner = request.path_params.get("user_id")
-        verified = request.scope.get(VERIFIED_USER)
-        if isinstance(verified, str):  # the guard verified the token before routing
-            actor = verified
-            if owner is not None:
-                authorize(actor, owner)
-        else:
-            actor = await authenticate(
-                wiring.verifier,
-                request.headers.get("authorization"),
-                path_owner=owner,
-                may_block=wiring.may_block,
-            )
+        if owner is not None:
+            authorize(actor, owner)
+        wiring: Wiring = request.app.state.caller_wiring
         return Caller(actor=actor, owner=owner, service=wiring.service, gate=wiring.gate)
 
 
-async def authenticate(
-    verifier: Verifier,
-    authorization: str | None,
-    *,
-    path_owner: str | None,
-    may_block: bool,
-) -> str:
-    """The acting user: verify the credential (401 errors), then the path's user id (403)."""
+async def verify_token(verifier: Verifier, authorization: str | None, *, may_block: bool) -> str:
+    """The token's user id (401 errors), in the threadpool when verifying ``may_block``."""
     if may_block:
-        actor = await run_in_threadpool(verifier.user_id_from_header, authorization)
-    else:
-        actor = verifier.user_id_from_header(authorization)
-    if path_owner is not None:
-        authorize(actor, path_owner)
-    return actor
+        return await run_in_threadpool(verifier.user_id_from_header, authorization)
+    return verifier.user_id_from_header(authorization)

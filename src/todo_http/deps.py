@@ -6,11 +6,11 @@ no-op to the threadpool for every injected service of every request
 (``@inject`` swaps the marker for the provided object either way).
 
 A task route has one dependency, the caller (``BearerAuthentication``, which
-is also the OpenAPI security scheme): the verifier it needs and the use cases
-it hands on are resolved once per app by ``resolve_wiring`` rather than as
-FastAPI sub-dependencies, because every FastAPI dependency costs a
-resolution pass on every request (and dependency-injector's ``@inject`` one
-more).
+is also the OpenAPI security scheme): it takes the user the guard verified
+before routing, and the use cases it hands on are resolved once per app by
+``resolve_wiring`` rather than as FastAPI sub-dependencies, because every
+FastAPI dependency costs a resolution pass on every request (and
+dependency-injector's ``@inject`` one more).
 """
 
 from typing import TYPE_CHECKING, Annotated
@@ -19,7 +19,6 @@ from dependency_injector import wiring
 from dependency_injector.wiring import inject
 from fastapi import Depends
 
-from todo_adapters.jwt import TokenVerifier
 from todo_core.services import TaskService
 from todo_http.auth import BearerAuthentication, Caller, Wiring
 from todo_http.gate import DatabaseGate
@@ -36,14 +35,9 @@ else:
 
 
 @inject
-def resolve_wiring(
-    gate: DatabaseGate,
-    verifier: TokenVerifier = Provide["token_verifier"],
-    may_block: bool = Provide["token_verification_may_block"],
-    service: TaskService = Provide["task_service"],
-) -> Wiring:
+def resolve_wiring(gate: DatabaseGate, service: TaskService = Provide["task_service"]) -> Wiring:
     """What the caller dependency hands on, from the wired container (once per app)."""
-    return Wiring(verifier, may_block, service, gate)
+    return Wiring(service, gate)
 
 
 #: 401 unless the bearer token is valid; 403 if the path names another user.

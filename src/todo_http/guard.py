@@ -21,13 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from todo_core.errors import InvalidToken, InvalidTokenPayload, NotAuthenticated
 from todo_core.ports import RateLimiter
-from todo_http.auth import VERIFIED_USER, Verifier
+from todo_http.auth import VERIFIED_USER, Verifier, verify_token
 from todo_http.errors import detail_response
 from todo_presentation.limits import CACHE_HEADERS, TOO_MANY_REQUESTS, rate_limit_headers
 
@@ -80,10 +79,7 @@ class ApiGuard:
         send = _with_headers(send, CACHE_HEADERS)
         header = Headers(scope=scope).get("authorization")
         try:
-            if self._may_block:  # a JWKS fetch may wait on the network
-                user = await run_in_threadpool(self._verifier.user_id_from_header, header)
-            else:
-                user = self._verifier.user_id_from_header(header)
+            user = await verify_token(self._verifier, header, may_block=self._may_block)
         except AUTHENTICATION_ERRORS as error:
             await detail_response(401, error.message)(scope, receive, send)
             return

@@ -11,7 +11,7 @@ from jose import jwt
 
 from tests.unit.http.support import OTHER_SECRET, SECRET, TestClient, bearer
 from todo_core.errors import InvalidToken
-from todo_http.auth import authenticate
+from todo_http.auth import verify_token
 
 NOT_AUTHENTICATED = "Not authenticated"
 INVALID_TOKEN = "Invalid or expired token"
@@ -161,8 +161,8 @@ def test_verification_that_may_block_runs_off_the_event_loop_thread() -> None:
     verifier = _RecordingVerifier()
 
     async def scenario() -> int:
-        await authenticate(verifier, "Bearer x", path_owner=None, may_block=True)
-        await authenticate(verifier, "Bearer x", path_owner=None, may_block=False)
+        await verify_token(verifier, "Bearer x", may_block=True)
+        await verify_token(verifier, "Bearer x", may_block=False)
         return threading.get_ident()
 
     loop_thread = asyncio.run(scenario())
