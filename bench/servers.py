@@ -8,16 +8,16 @@ It is stopped by its own pid (SIGTERM, then SIGKILL), never by name.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+
+from tests.support.local_server import answers_health, free_port
 
 CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
 START_TIMEOUT_SECONDS: Final = 60.0
@@ -80,12 +80,6 @@ class Server:
                 continue
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def pinned(argv: list[str], cpus: str | None) -> list[str]:
     """``argv`` under ``taskset -c cpus`` (every thread it makes inherits the affinity)."""
     taskset = shutil.which("taskset")
@@ -143,22 +137,11 @@ def start(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise ServerFailed(f"{name} exited with {process.returncode}:\n{server.log_tail()}")
-        if _healthy(port):
+        if answers_health(port):
             return server
         time.sleep(0.2)
     server.stop()
     raise ServerFailed(f"{name} did not answer /health in time:\n{server.log_tail()}")
-
-
-def _healthy(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/health")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
 
 
 def _stat(pid: int) -> tuple[str, list[str]] | None:

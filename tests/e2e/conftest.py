@@ -16,7 +16,6 @@ tests skip with the reason, and fail under ``CI=true``.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import selectors
@@ -33,8 +32,9 @@ from typing import Any, Final
 import pytest
 
 from tests.integration.postgres import postgres_server, temporary_database
+from tests.support.local_server import answers_health, free_port
 from tests.support.node import node_executable, npm_ci, skip_or_fail
-from tests.support.postgres_server import can_create_databases, free_port
+from tests.support.postgres_server import can_create_databases
 from todo_adapters.sql import upgrade_database
 
 HARNESS_DIR: Final = Path(__file__).resolve().parent / "harness"
@@ -167,17 +167,6 @@ def e2e_database_url() -> Iterator[str]:
             yield url
 
 
-def _healthy(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-    try:
-        connection.request("GET", "/health")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
 @dataclass(frozen=True, slots=True)
 class ServedApp:
     url: str
@@ -219,7 +208,7 @@ def served_app(*, database_url: str, origin: str, directory: Path) -> Iterator[S
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not _healthy(port):
+        while not answers_health(port):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the app did not start:\n{log_tail(log_path)}", pytrace=False)
             time.sleep(0.1)

@@ -20,7 +20,6 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -30,6 +29,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg2
+
+from tests.support.local_server import free_port
 
 #: Where Debian and most distributions put the binary (``/usr/sbin`` is not on every PATH).
 _SEARCH_PATH = ("/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin")
@@ -78,14 +79,6 @@ def pgbouncer_executable() -> str | None:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
     return None
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _quote_ini(value: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -24,6 +23,8 @@ from typing import Any, Final
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+
+from tests.support.local_server import free_port
 
 LOCAL_SERVER_URL: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 PROBE_TIMEOUT_SECONDS: Final = 3
@@ -122,13 +123,6 @@ def created_database(server_url: str, prefix: str, *, random_digits: int = 16) -
         yield url
     finally:
         drop_database(server_url, make_url(url).database or "", prefix)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class ThrowawayCluster:
