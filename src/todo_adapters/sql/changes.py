@@ -17,7 +17,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     BigInteger,
+    ColumnElement,
     Delete,
     Insert,
     Update,
@@ -179,6 +181,20 @@ def mark_statement() -> AnySelect:
 DELETED_AT = "change_deleted_at"
 
 
+def _stamp_written(
+    written: CTE, numbered: CTE, deleted_at: ColumnElement[Any]
+) -> postgresql.Insert:
+    """``INSERT INTO task_changes`` of the task ``written`` returned, with the number
+    ``numbered`` (the user's clock as moved) returned: a write's stamp, in its statement."""
+    changes = task_changes_table()
+    return postgresql.insert(changes).from_select(
+        ["user_id", "task_id", "seq", "deleted_at"],
+        select(written.c.user_id, written.c.id, numbered.c.seq, deleted_at).select_from(
+            written.join(numbered, numbered.c.user_id == written.c.user_id)
+        ),
+    )
+
+
 @cache
 def stamped_statement(base: Insert | Update | Delete, *, removed: int = 0) -> Insert:
     """PostgreSQL: a task's write and its bookkeeping as one statement (data-modifying CTEs).
@@ -206,15 +222,7 @@ def stamped_statement(base: Insert | Update | Delete, *, removed: int = 0) -> In
         .returning(clocks.c.user_id, clocks.c.seq)
         .cte("bumped")
     )
-    stamp = postgresql.insert(changes).from_select(
-        ["user_id", "task_id", "seq", "deleted_at"],
-        select(
-            written.c.user_id,
-            written.c.id,
-            bumped.c.seq,
-            bindparam(DELETED_AT, type_=changes.c.deleted_at.type),
-        ).select_from(written.join(bumped, bumped.c.user_id == written.c.user_id)),
-    )
+    stamp = _stamp_written(written, bumped, bindparam(DELETED_AT, type_=changes.c.deleted_at.type))
     return stamp.on_conflict_do_update(
         index_elements=[changes.c.user_id, changes.c.task_id],
         set_={"seq": stamp.excluded.seq, "deleted_at": stamp.excluded.deleted_at},
@@ -325,13 +333,5 @@ def created_statement() -> Insert:
         .returning(tasks.c.user_id, tasks.c.id)
         .cte("written")
     )
-    stamp = postgresql.insert(changes).from_select(
-        ["user_id", "task_id", "seq", "deleted_at"],
-        select(
-            written.c.user_id,
-            written.c.id,
-            counted.c.seq,
-            literal(None, type_=changes.c.deleted_at.type),
-        ).select_from(written.join(counted, counted.c.user_id == written.c.user_id)),
-    )
+    stamp = _stamp_written(written, counted, literal(None, type_=changes.c.deleted_at.type))
     return stamp.add_cte(counted, written)
