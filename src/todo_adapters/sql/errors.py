@@ -5,7 +5,10 @@ shutting down, SQLite busy), interface errors, any error after which
 SQLAlchemy invalidated the connection, a pool that has no connection to
 give, and a schema older than the code (a missing table or column: the
 database was not migrated). Integrity and data errors are bugs or bad data,
-not an outage, and pass through unchanged.
+not an outage, and pass through unchanged, but for one: a second task with an
+id already taken (``pk_tasks``; PostgreSQL's one-statement create has no
+``ON CONFLICT`` on the id, so that a duplicate aborts it, quota count
+included) is the ``ValueError`` the other adapters raise.
 
 The cause travels with the error as one line for the operator's log: the
 driver's error class and the first line of its message. SQLAlchemy appends
@@ -29,6 +32,8 @@ _MISSING_SCHEMA_CODES: Final = frozenset({"42P01", "42703"})
 _SQLITE_MISSING_SCHEMA: Final = ("no such table", "no such column")
 _BACKGROUND_LINK: Final = re.compile(r"\s*\(Background on this error at: [^)]*\)\s*$")
 MAX_CAUSE_LENGTH: Final = 200
+#: The constraint a second task with an existing id breaks (migration 0001).
+TASKS_PRIMARY_KEY: Final = "pk_tasks"
 
 
 def is_missing_schema(error: BaseException) -> bool:
@@ -39,6 +44,11 @@ def is_missing_schema(error: BaseException) -> bool:
     if getattr(orig, "pgcode", None) in _MISSING_SCHEMA_CODES:
         return True
     return isinstance(error, exc.OperationalError) and str(orig).startswith(_SQLITE_MISSING_SCHEMA)
+
+
+def _broken_constraint(error: exc.IntegrityError) -> str | None:
+    name = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+    return name if isinstance(name, str) else None
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -71,10 +81,13 @@ def describe(error: BaseException) -> str:
 
 @contextmanager
 def storage_errors() -> Iterator[None]:
-    """Re-raise failures inside the block that mean "cannot be used" as ``StorageUnavailable``."""
+    """Re-raise failures inside the block that mean "cannot be used" as ``StorageUnavailable``
+    (and a task id already taken as ``ValueError``)."""
     try:
         yield
     except exc.SQLAlchemyError as error:
+        if isinstance(error, exc.IntegrityError) and _broken_constraint(error) == TASKS_PRIMARY_KEY:
+            raise ValueError("task already exists") from error
         if is_unavailable(error):
             raise StorageUnavailable(cause=describe(error)) from error
         raise

@@ -38,7 +38,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from todo_adapters.sql.engine import WRITE_INTENT
 from todo_adapters.sql.errors import storage_errors
@@ -48,15 +48,6 @@ from todo_adapters.sql.repository import Check, SqlTaskRepository
 logger = logging.getLogger(__name__)
 
 Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]]
-
-#: The constraint a second task with an existing id breaks (migration 0001).
-TASKS_PRIMARY_KEY = "pk_tasks"
-
-
-def _constraint(error: IntegrityError) -> str | None:
-    diag = getattr(error.orig, "diag", None)
-    name = getattr(diag, "constraint_name", None)
-    return name if isinstance(name, str) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,16 +156,7 @@ class SqlUnitOfWork:
 
     def _run(self, connection: Connection, write: _Write) -> None:
         self._wrote = True
-        try:
-            result = connection.execute(write.statement, write.parameters)
-        except IntegrityError as error:
-            # PostgreSQL's one-statement create has no ON CONFLICT on the task's id (a
-            # duplicate must abort the statement, quota count included): say it as
-            # the other adapters do.
-            if _constraint(error) == TASKS_PRIMARY_KEY:
-                raise ValueError("task already exists") from error
-            raise
-        write.check(result)
+        write.check(connection.execute(write.statement, write.parameters))
 
     def _connect(self, write: bool) -> Connection:
         """The unit's connection, taken at the first statement (autocommit on PostgreSQL)."""
