@@ -10,25 +10,30 @@ not in a thread and not on a connection, for at most ``timeout`` seconds
 (``DB_POOL_TIMEOUT_SECONDS``), then get 503 with ``Retry-After``. The pool
 therefore never needs to open a connection under load.
 
-An admitted call runs on the gate's own executor, one thread per slot. It is
-``concurrent.futures``' pool rather than AnyIO's: AnyIO hands each call over
-through a ``queue.Queue`` (a Python ``Condition``), a capacity limiter and a
-cancel scope, which was about a fifth of the service's CPU on a ``GET`` in
-``make bench``; the executor's C ``SimpleQueue`` and an uncontended
-``asyncio.Semaphore`` cost a fraction of that. A slot is freed when its
-thread is done, not when the request is cancelled (a client that hangs up
-does not free a connection still in use).
+An admitted call runs on one of the gate's own threads, one per slot: they
+take calls from a C ``queue.SimpleQueue`` and settle the caller's asyncio
+future with ``call_soon_threadsafe``, and an uncontended ``asyncio.Semaphore``
+admits without suspending. That is the least a hand-off to a thread can be,
+measured on a ``GET`` in ``make bench``: AnyIO's (a ``queue.Queue``, a
+capacity limiter and a cancel scope) was about a fifth of the service's CPU,
+and ``loop.run_in_executor`` on a ``ThreadPoolExecutor`` still about 8% (a
+``concurrent.futures.Future`` with its ``Condition``, chained to an asyncio
+one, and a Python ``threading.Semaphore`` released after every call). A
+slot is freed when its thread is done, not when the request is cancelled (a
+client that hangs up does not free a connection still in use).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import logging
+import queue
+import threading
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Final, ParamSpec, TypeVar
+from typing import Any, Final, ParamSpec, TypeVar
 
 import anyio.to_thread
 
@@ -42,6 +47,50 @@ SPARE_THREADS: Final = 4
 P = ParamSpec("P")
 R = TypeVar("R")
 
+#: Settles a request's future on its loop: the call's exception, or ``None`` and its result.
+_Answer = Callable[[BaseException | None, Any], None]
+#: A call for a gate thread: the loop to answer on, how, and what to run.
+_Call = tuple[asyncio.AbstractEventLoop, _Answer, Callable[[], Any]]
+
+
+class _GateThreads:
+    """``count`` threads running calls in turn and answering each on its event loop."""
+
+    def __init__(self, count: int) -> None:
+        self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._serve, name=f"todo-db-{index}", daemon=True)
+            for index in range(count)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, call: _Call) -> None:
+        self._calls.put(call)
+
+    def _serve(self) -> None:
+        take = self._calls.get
+        while (call := take()) is not None:
+            loop, answer, work = call
+            error: BaseException | None = None
+            result: Any = None
+            try:
+                result = work()
+            except BaseException as raised:  # handed to the awaiting request, as an executor does
+                error = raised
+            try:
+                loop.call_soon_threadsafe(answer, error, result)
+            except RuntimeError:  # noqa: SIM105  a closed loop: nobody waits any more
+                pass
+            del call, answer, work, result, error
+
+    def stop(self) -> None:
+        """Let the queued calls finish, then end every thread."""
+        for _ in self._threads:
+            self._calls.put(None)
+        for thread in self._threads:
+            thread.join()
+
 
 class DatabaseGate:
     """A counting gate and its threads in front of the use cases, one per worker process."""
@@ -51,7 +100,8 @@ class DatabaseGate:
         self._timeout = timeout
         self._semaphore: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._threads: _GateThreads | None = None
+        self._starting = threading.Lock()
 
     async def run(self, call: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """``call(*args, **kwargs)`` on a gate thread once a slot is free.
@@ -67,19 +117,34 @@ class DatabaseGate:
             await self._wait_for(semaphore)
         else:
             await semaphore.acquire()  # free: returns without suspending
-        executor = self._executor
-        if executor is None:
-            executor = self._executor = ThreadPoolExecutor(self.slots, thread_name_prefix="todo-db")
+        future: asyncio.Future[R] = loop.create_future()
+
+        def answer(error: BaseException | None, result: R) -> None:
+            semaphore.release()
+            if future.cancelled():  # the request is gone; its slot was held until now
+                return
+            if error is None:
+                future.set_result(result)
+            else:
+                future.set_exception(error)
+
         try:
             # The request's context goes along, as asyncio.to_thread and AnyIO do (tracing spans).
-            in_context = functools.partial(contextvars.copy_context().run, call, *args, **kwargs)
-            work = loop.run_in_executor(executor, in_context)
+            work = functools.partial(contextvars.copy_context().run, call, *args, **kwargs)
+            self._started().submit((loop, answer, work))
         except BaseException:
             semaphore.release()
             raise
-        work.add_done_callback(lambda _: semaphore.release())
-        result: R = await asyncio.shield(work)
-        return result
+        return await future
+
+    def _started(self) -> _GateThreads:
+        threads = self._threads
+        if threads is None:
+            with self._starting:
+                threads = self._threads
+                if threads is None:
+                    threads = self._threads = _GateThreads(self.slots)
+        return threads
 
     async def _wait_for(self, semaphore: asyncio.Semaphore) -> None:
         try:
@@ -98,9 +163,10 @@ class DatabaseGate:
 
         The next call, should the app serve again, starts new ones.
         """
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True)
+        with self._starting:
+            threads, self._threads = self._threads, None
+        if threads is not None:
+            threads.stop()
 
 
 def through_gate(handler: Callable[P, R]) -> Callable[P, Awaitable[R]]:

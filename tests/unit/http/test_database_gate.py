@@ -136,3 +136,38 @@ def test_a_cancelled_call_keeps_its_slot_until_its_thread_is_done() -> None:
         assert asyncio.run(scenario()) == "after"
     finally:
         gate.close()
+
+
+def test_a_call_that_raises_hands_its_error_to_the_caller_and_frees_its_slot() -> None:
+    gate = DatabaseGate(slots=1, timeout=0.2)
+
+    def failing() -> str:
+        raise LookupError("from the thread")
+
+    async def scenario() -> str:
+        with pytest.raises(LookupError, match="from the thread"):
+            await gate.run(failing)
+        return await gate.run(lambda: "next")  # the slot is free again
+
+    try:
+        assert asyncio.run(scenario()) == "next"
+    finally:
+        gate.close()
+
+
+def test_closing_the_gate_ends_its_threads_and_a_later_call_starts_new_ones() -> None:
+    gate = DatabaseGate(slots=2, timeout=1)
+
+    def gate_threads() -> set[threading.Thread]:
+        return {thread for thread in threading.enumerate() if thread.name.startswith("todo-db")}
+
+    others = gate_threads()  # of apps other tests left open
+    assert asyncio.run(gate.run(lambda: "first")) == "first"
+    started = gate_threads() - others
+    assert len(started) == 2
+    gate.close()
+    assert not any(thread.is_alive() for thread in started)
+    try:
+        assert asyncio.run(gate.run(lambda: "again")) == "again"
+    finally:
+        gate.close()
