@@ -44,15 +44,17 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def raw_json_body(request: Request, _caller: CurrentCaller) -> bytes:
-    """The body bytes of an authenticated request (empty: no body); 413 and 415 checked."""
+async def raw_json_body(request: Request) -> bytes:
+    """The body bytes (empty: no body); 413 and 415 checked.
+
+    Called by each body dependency rather than being a dependency itself: the
+    caller they depend on comes first either way, and every dependency costs
+    FastAPI a resolution pass per request.
+    """
     raw = await read_limited(request, request.app.state.max_body_bytes)
     if raw and not is_json_media_type(request.headers.get("content-type")):
         raise UnsupportedMediaType()
     return raw
-
-
-RawBody = Annotated[bytes, Depends(raw_json_body)]
 
 
 def _missing_body() -> InvalidInput:
@@ -77,8 +79,9 @@ def _validate(adapter: TypeAdapter[Any], raw: bytes) -> dict[str, Any]:
     return data
 
 
-async def draft_body(raw: RawBody) -> TaskDraft:
+async def draft_body(request: Request, _caller: CurrentCaller) -> TaskDraft:
     """A ``TaskDraft`` from a create body (a body is required)."""
+    raw = await raw_json_body(request)
     if not raw:
         raise _missing_body()
     data = _validate(TASK_CREATE, raw)
@@ -95,8 +98,9 @@ async def draft_body(raw: RawBody) -> TaskDraft:
     )
 
 
-async def changes_body(raw: RawBody) -> TaskChanges:
+async def changes_body(request: Request, _caller: CurrentCaller) -> TaskChanges:
     """A ``TaskChanges`` (merge patch) from an update body (a body is required)."""
+    raw = await raw_json_body(request)
     if not raw:
         raise _missing_body()
     data = _validate(TASK_UPDATE, raw)
@@ -113,8 +117,9 @@ async def changes_body(raw: RawBody) -> TaskChanges:
     )
 
 
-async def completion_body(raw: RawBody) -> bool | None:
+async def completion_body(request: Request, _caller: CurrentCaller) -> bool | None:
     """``completed`` from an optional completion body; ``None`` (no body, ``{}``) toggles."""
+    raw = await raw_json_body(request)
     if not raw:
         return None
     data = _validate(TASK_COMPLETION, raw)
