@@ -26,7 +26,6 @@ client that hangs up does not free a connection still in use).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import functools
 import logging
@@ -78,9 +77,9 @@ class _GateThreads:
                 result = work()
             except BaseException as raised:  # handed to the awaiting request, as an executor does
                 error = raised
-            try:
+            try:  # noqa: SIM105 (no context manager on the hot path)
                 loop.call_soon_threadsafe(answer, error, result)
-            except RuntimeError:  # noqa: SIM105  a closed loop: nobody waits any more
+            except RuntimeError:  # a closed loop: nobody waits any more
                 pass
             del call, answer, work, result, error
 
