@@ -13,7 +13,7 @@ from tests.unit.http.support import SECRET
 from todo_adapters.sql import downgrade_database, upgrade_database
 from todo_adapters.sql.migrations import head_revision
 from todo_bootstrap import __main__ as entry
-from todo_bootstrap.serve import serving_app
+from todo_bootstrap.serve import YOUNG_COLLECTION_THRESHOLD, serving_app
 
 
 @pytest.fixture
@@ -131,11 +131,14 @@ def test_the_served_app_leaves_its_start_up_heap_out_of_garbage_collection(
 ) -> None:
     monkeypatch.setenv("JWT_SECRET", SECRET)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     try:
         app = serving_app()
         assert gc.get_freeze_count() > 0
         assert gc.is_tracked(app)
         assert not any(app is o for o in gc.get_objects())
+        assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *thresholds[1:])
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -60,8 +61,13 @@ def test_the_served_app_answers_mcp_beside_the_api(monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir("/")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("JWT_SECRET", SECRET)
+    thresholds = gc.get_threshold()
 
-    app = serving_app()
+    try:
+        app = serving_app()
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
     assert "/mcp" in {getattr(route, "path", None) for route in app.routes}
     assert "/api/tasks" in app.openapi()["paths"]
