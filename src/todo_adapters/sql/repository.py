@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import CursorResult, Delete, Executable, Insert, Update
+from sqlalchemy import CursorResult, Delete, Executable, Insert, Select, Update
 
 from todo_adapters.sql.changes import (
     DELETED_AT,
@@ -61,6 +61,10 @@ class StatementRunner(Protocol):
     def read(
         self, statement: Executable, parameters: Mapping[str, Any], *, lock: bool = False
     ) -> CursorResult[Any]: ...
+
+    def read_row(
+        self, statement: Select[Any], parameters: Mapping[str, Any], *, lock: bool = False
+    ) -> Mapping[Any, Any] | None: ...
 
     def write(
         self,
@@ -163,12 +167,11 @@ class SqlTaskRepository:
     def get(self, user_id: str, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
         if not storable(user_id):
             return None
-        result = self._runner.read(
+        row = self._runner.read_row(
             get_statement(for_update=for_update),
             match_parameters(user_id, task_id),
             lock=for_update,
         )
-        row = result.mappings().one_or_none()
         if row is None:
             return None
         task = task_from_values(row)

@@ -5,7 +5,8 @@ PostgreSQL gets as few round trips as the guarantees allow:
 - **Reads open no transaction.** The connection stays in psycopg2's
   autocommit mode, so a read sends its one statement and nothing else (no
   ``BEGIN``, no ``ROLLBACK``); each statement reads its own snapshot, as it
-  would inside a READ COMMITTED transaction.
+  would inside a READ COMMITTED transaction. The read of one row (a task by
+  id) goes on the cursor there (``cursor_read``).
 - **A unit with one write sends it alone.** A write is held back (like a
   session's flush) until the unit commits; if it is still the only one then,
   it goes out by itself in autocommit, where a single statement is atomic
@@ -37,9 +38,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, CursorResult, Engine, Executable
+from sqlalchemy import Connection, CursorResult, Engine, Executable, Select
 from sqlalchemy.exc import SQLAlchemyError
 
+from todo_adapters.sql.cursor_read import cursor_statement, fetch_one
 from todo_adapters.sql.engine import WRITE_INTENT
 from todo_adapters.sql.errors import storage_errors
 from todo_adapters.sql.reader import SqlTaskReader
@@ -131,6 +133,23 @@ class SqlUnitOfWork:
         with storage_errors():
             connection = self._transaction() if lock or self._held else self._connect(lock)
             return connection.execute(statement, parameters)
+
+    def read_row(
+        self, statement: Select[Any], parameters: Mapping[str, Any], *, lock: bool = False
+    ) -> Mapping[Any, Any] | None:
+        """The first row of a read, as ``read`` would; in autocommit, on the cursor.
+
+        PostgreSQL's plain reads (no lock, no transaction yet) skip
+        SQLAlchemy's execution (``cursor_read``); the rest goes through it.
+        """
+        if lock or self._held or self._sqlite:
+            return self.read(statement, parameters, lock=lock).mappings().one_or_none()
+        with storage_errors():
+            connection = self._connect(write=False)
+            if self._autocommit is None:  # a transaction is open: SQLAlchemy keeps track of it
+                return connection.execute(statement, parameters).mappings().one_or_none()
+            compiled = cursor_statement(statement, connection.dialect)
+            return fetch_one(connection, compiled, parameters)
 
     def write(
         self, statement: Executable, parameters: Parameters, *, check: Check, alone: bool = True
