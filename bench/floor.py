@@ -3,6 +3,8 @@
     BENCH_FLOOR_DSN=postgresql://... BENCH_FLOOR_SECRET=... BENCH_FLOOR_POOL=16 \\
         python -m bench.floor --port 8001 [--workers 2]
 
+(Several workers each accept on a socket of their own, ``SO_REUSEPORT``, on Linux.)
+
 Starlette under the same uvicorn (uvloop, httptools), a psycopg 3 async pool in
 autocommit, ONE statement per request (an update is a single version-bumping
 ``UPDATE ... RETURNING``), python-jose HS256 on every request, orjson out. It
@@ -30,7 +32,11 @@ from __future__ import annotations
 
 import argparse
 import base64
+import multiprocessing
 import os
+import signal
+import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -382,23 +388,60 @@ def create_app() -> Starlette:
     return Starlette(routes=routes, lifespan=floor.lifespan)
 
 
+def _config() -> uvicorn.Config:
+    return uvicorn.Config(
+        "bench.floor:create_app",
+        factory=True,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+    )
+
+
+def _worker_on_own_socket(host: str, port: int) -> None:
+    """One worker accepting on a socket of its own, in the address's SO_REUSEPORT group."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    uvicorn.Server(_config()).run(sockets=[sock])
+
+
+def _serve_workers(host: str, port: int, count: int) -> None:
+    """Several workers the fastest practical way on Linux: each on its own socket.
+
+    With uvicorn's one shared socket the first worker awake takes every
+    connection waiting, and wrk opens its connections at once: one worker
+    could get them all. ``SO_REUSEPORT`` lets the kernel spread them.
+    """
+    spawn = multiprocessing.get_context("spawn")
+    workers = [spawn.Process(target=_worker_on_own_socket, args=(host, port)) for _ in range(count)]
+    for worker in workers:
+        worker.start()
+
+    def stop(_signal: int, _frame: object) -> None:
+        for worker in workers:
+            worker.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for worker in workers:
+        worker.join()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="The benchmark's floor server.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    uvicorn.run(
-        "bench.floor:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_level="warning",
-    )
+    if args.workers > 1 and sys.platform == "linux":
+        _serve_workers(args.host, args.port, args.workers)
+        return
+    config = _config()
+    config.host, config.port = args.host, args.port
+    uvicorn.Server(config).run()
 
 
 if __name__ == "__main__":

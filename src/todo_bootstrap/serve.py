@@ -21,6 +21,7 @@ from todo_adapters.startup import ConfigurationError, preflight
 from todo_bootstrap.app import build_app
 from todo_bootstrap.container import Container
 from todo_bootstrap.logs import MCP_SDK_LOGGER, quiet_sdk_level
+from todo_bootstrap.workers import run_workers, spreads_connections
 from todo_http.logs import logging_config
 from todo_http.settings import load_http_settings
 
@@ -69,19 +70,26 @@ def serving_app() -> FastAPI:
 
 
 def serve(*, host: str, port: int, workers: int = 1, reload: bool = False) -> None:
-    """Check the configuration, then serve until interrupted (one request log line each)."""
+    """Check the configuration, then serve until interrupted (one request log line each).
+
+    Several workers each accept on a socket of their own where the system
+    spreads connections over them (``todo_bootstrap.workers``).
+    """
     settings = check_configuration()
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        workers=None if reload else workers,
-        reload=reload,
-        access_log=False,  # todo_http.request_log writes the one line per request
-        proxy_headers=True,
-        log_config=served_logging(settings),
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": None if reload else workers,
+        "reload": reload,
+        "access_log": False,  # todo_http.request_log writes the one line per request
+        "proxy_headers": True,
+        "log_config": served_logging(settings),
+    }
+    if workers > 1 and not reload and spreads_connections():
+        run_workers(APP_FACTORY, **options)
+        return
+    uvicorn.run(APP_FACTORY, **options)
 
 
 def served_logging(settings: Settings) -> dict[str, Any]:

@@ -13,7 +13,9 @@ from tests.unit.http.support import SECRET
 from todo_adapters.sql import downgrade_database, upgrade_database
 from todo_adapters.sql.migrations import head_revision
 from todo_bootstrap import __main__ as entry
+from todo_bootstrap import serve as serve_module
 from todo_bootstrap.serve import YOUNG_COLLECTION_THRESHOLD, serving_app
+from todo_bootstrap.workers import spreads_connections
 
 
 @pytest.fixture
@@ -31,7 +33,11 @@ def served(monkeypatch: pytest.MonkeyPatch, migrated_url: str) -> list[dict[str,
     def fake_run(app: str, **options: Any) -> None:
         calls.append({"app": app, **options})
 
+    def fake_run_workers(app: str, **options: Any) -> None:
+        calls.append({"app": app, "workers_on_own_sockets": True, **options})
+
     monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.setattr(serve_module, "run_workers", fake_run_workers)
     monkeypatch.chdir("/")
     monkeypatch.setenv("DATABASE_URL", migrated_url)
     monkeypatch.setenv("LOG_LEVEL", "INFO")
@@ -51,6 +57,8 @@ def test_it_serves_the_app_factory_with_the_given_host_port_and_workers(
     assert call["app"] == "todo_bootstrap.serve:serving_app"
     assert call["factory"] is True
     assert (call["host"], call["port"], call["workers"]) == ("0.0.0.0", 9000, 3)
+    # On Linux several workers each accept on a socket of their own (todo_bootstrap.workers).
+    assert call.get("workers_on_own_sockets", False) is spreads_connections()
     assert "JsonFormatter" in str(call["log_config"]["formatters"])
     assert call["access_log"] is False  # todo_http.request_log writes the request lines
 
