@@ -11,9 +11,13 @@ req/s; a socket per worker 1,332, 1,224 and 1,085.
 
 On Linux each worker here starts on its own socket, all bound to the same
 address with ``SO_REUSEPORT``, and the kernel spreads new connections over
-the sockets by their addresses. uvicorn's supervisor still starts, watches
-and restarts the workers; a restarted worker listens on every socket, so
-the connections its predecessor's socket receives are still served.
+the sockets by their addresses. The parent listens on every socket before
+any worker starts: only listening sockets join the group, so a worker that
+starts late would otherwise find every early connection on its sibling's
+socket; here they wait in its own backlog until it accepts them.
+uvicorn's supervisor still starts, watches and restarts the workers; a
+restarted worker listens on every socket, so the connections its
+predecessor's socket receives are still served.
 Elsewhere (``SO_REUSEPORT`` does not spread connections on macOS) uvicorn
 runs the workers as it does by itself.
 """
@@ -36,8 +40,8 @@ def spreads_connections() -> bool:
     return sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT")
 
 
-def worker_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """``count`` sockets bound to ``host:port`` in one ``SO_REUSEPORT`` group (not listening yet).
+def worker_sockets(host: str, port: int, count: int, backlog: int) -> list[socket.socket]:
+    """``count`` sockets listening on ``host:port`` in one ``SO_REUSEPORT`` group.
 
     Port 0 picks a free port for the first and binds the others to it.
     ``OSError`` if the address cannot be bound (in use, unknown host).
@@ -47,6 +51,8 @@ def worker_sockets(host: str, port: int, count: int) -> list[socket.socket]:
     sockets = [first]
     try:
         sockets.extend(_reuse_port_socket(host, chosen) for _ in range(count - 1))
+        for sock in sockets:
+            sock.listen(backlog)
     except OSError:
         for sock in sockets:
             sock.close()
@@ -82,7 +88,7 @@ def run_workers(app: str, **options: Any) -> None:
     """``uvicorn.run(app, **options)``, each worker on its own socket (module docstring)."""
     config = Config(app, **options)
     try:
-        sockets = worker_sockets(config.host, config.port, config.workers)
+        sockets = worker_sockets(config.host, config.port, config.workers, config.backlog)
     except OSError as error:
         logger.error("cannot listen on %s:%d: %s", config.host, config.port, error)
         raise SystemExit(3) from None

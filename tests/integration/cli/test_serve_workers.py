@@ -30,15 +30,44 @@ from todo_bootstrap.workers import SpreadWorkers, spreads_connections, worker_so
 pytestmark = pytest.mark.skipif(not spreads_connections(), reason="SO_REUSEPORT spreads on Linux")
 
 
-def test_the_sockets_share_one_address_in_one_reuse_port_group() -> None:
-    sockets = worker_sockets("127.0.0.1", 0, 3)
+def test_the_sockets_listen_on_one_address_in_one_reuse_port_group() -> None:
+    sockets = worker_sockets("127.0.0.1", 0, 3, backlog=16)
     try:
         ports = {sock.getsockname()[1] for sock in sockets}
         assert len(ports) == 1
         assert all(sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) for sock in sockets)
+        assert all(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) for sock in sockets)
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_connections_made_before_any_worker_accepts_wait_on_every_socket() -> None:
+    """A worker that starts late still gets its share: the parent listened for it."""
+    sockets = worker_sockets("127.0.0.1", 0, 2, backlog=64)
+    port = sockets[0].getsockname()[1]
+    clients = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(16)]
+    try:
+        waiting = [_accept_all(sock) for sock in sockets]
+    finally:
+        for sock in [*clients, *sockets]:
+            sock.close()
+
+    assert sum(waiting) == 16
+    assert min(waiting) > 0  # the kernel hashes each connection to a socket (1 in 32,768 to fail)
+
+
+def _accept_all(listening: socket.socket) -> int:
+    """How many connections wait in ``listening``'s backlog (accepted and closed)."""
+    listening.setblocking(False)
+    count = 0
+    while True:
+        try:
+            accepted, _ = listening.accept()
+        except BlockingIOError:
+            return count
+        accepted.close()
+        count += 1
 
 
 def test_an_address_in_use_is_refused_and_nothing_stays_bound() -> None:
@@ -47,7 +76,7 @@ def test_an_address_in_use_is_refused_and_nothing_stays_bound() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(OSError, match="in use"):
-            worker_sockets("127.0.0.1", port, 2)
+            worker_sockets("127.0.0.1", port, 2, backlog=16)
 
 
 def test_each_worker_first_starts_on_its_own_socket(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,7 +151,8 @@ def test_sixteen_connections_opened_at_once_are_served_by_both_workers(
     two_workers: tuple[int, int],
 ) -> None:
     port, parent = two_workers
-    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=5) for _ in range(16)]
+    # A connection hashed to a worker still starting waits for it in its socket's backlog.
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(16)]
     try:
         for connection in connections:  # all open before any is used, as wrk does
             connection.connect()
