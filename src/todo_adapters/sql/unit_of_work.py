@@ -6,13 +6,14 @@ PostgreSQL gets as few round trips as the guarantees allow:
   autocommit mode, so a read sends its one statement and nothing else (no
   ``BEGIN``, no ``ROLLBACK``); each statement reads its own snapshot, as it
   would inside a READ COMMITTED transaction. The read of one row (a task by
-  id) goes on the cursor there (``cursor_read``).
+  id) goes on the cursor there (``cursor``).
 - **A unit with one write sends it alone.** A write is held back (like a
   session's flush) until the unit commits; if it is still the only one then,
   it goes out by itself in autocommit, where a single statement is atomic
   anyway: an ``INSERT`` is one round trip, and a version-checked ``UPDATE`` or
-  ``DELETE`` after its read is two. Its checks (the row count) run then, so a
-  lost race surfaces from ``commit``.
+  ``DELETE`` after its read is two. It goes on the cursor too (``cursor``).
+  Its checks (the row count) run then, so a lost race surfaces from
+  ``commit``.
 - **Anything more is one transaction.** A second write, a read after a
   write, a locking read (``for update``) or a batch leaves autocommit
   (client-side, no round trip), flushes the held-back write first and keeps
@@ -38,10 +39,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, CursorResult, Engine, Executable, Select
+from sqlalchemy import ClauseElement, Connection, CursorResult, Engine, Executable, Select
 from sqlalchemy.exc import SQLAlchemyError
 
-from todo_adapters.sql.cursor_read import cursor_statement, fetch_one
+from todo_adapters.sql.cursor import cursor_statement, fetch_one, send_write
 from todo_adapters.sql.engine import WRITE_INTENT
 from todo_adapters.sql.errors import storage_errors
 from todo_adapters.sql.reader import SqlTaskReader
@@ -109,7 +110,7 @@ class SqlUnitOfWork:
         with storage_errors():
             if held is not None:
                 # Still the unit's only write: sent alone, atomic by itself.
-                self._run(self._connect(write=True), held)
+                self._send_alone(held)
             if self._connection is not None:
                 self._connection.commit()
 
@@ -140,7 +141,7 @@ class SqlUnitOfWork:
         """The first row of a read, as ``read`` would; in autocommit, on the cursor.
 
         PostgreSQL's plain reads (no lock, no transaction yet) skip
-        SQLAlchemy's execution (``cursor_read``); the rest goes through it.
+        SQLAlchemy's execution (``cursor``); the rest goes through it.
         """
         if lock or self._held or self._sqlite:
             return self.read(statement, parameters, lock=lock).mappings().one_or_none()
@@ -176,6 +177,21 @@ class SqlUnitOfWork:
     def _run(self, connection: Connection, write: _Write) -> None:
         self._wrote = True
         write.check(connection.execute(write.statement, write.parameters))
+
+    def _send_alone(self, write: _Write) -> None:
+        """A unit's only write, in autocommit on the cursor (``cursor``) when it can be."""
+        connection = self._connect(write=True)
+        statement, parameters = write.statement, write.parameters
+        if (
+            self._autocommit is None
+            or not isinstance(statement, ClauseElement)
+            or not isinstance(parameters, Mapping)
+        ):
+            self._run(connection, write)
+            return
+        self._wrote = True
+        compiled = cursor_statement(statement, connection.dialect)
+        write.check(send_write(connection, compiled, parameters))
 
     def _connect(self, write: bool) -> Connection:
         """The unit's connection, taken at the first statement (autocommit on PostgreSQL)."""
