@@ -1,0 +1,76 @@
+"""``todo_adapters.sql.cursor``: statements compiled once, sent on the DBAPI cursor.
+
+What it sends is what SQLAlchemy would: the same SQL, parameters through the
+same bind processors (checked here against SQLAlchemy's own), the statement's
+literals filled in. The use cases' statements on the wire are counted in
+``test_sql_round_trips``; errors and lost connections on the cursor in
+``test_sql_unavailable``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, exc, select
+
+from tests.support.builders import make_task
+from todo_adapters.sql import make_engine
+from todo_adapters.sql.changes import created_statement
+from todo_adapters.sql.cursor import SentWrite, cursor_statement
+from todo_adapters.sql.mapper import values_from_task
+from todo_adapters.sql.rows import tasks_table
+
+DIALECT = make_engine("postgresql://nobody@127.0.0.1/never-connected").dialect
+
+
+def test_the_parameters_are_what_sqlalchemy_would_send() -> None:
+    statement = created_statement()
+    task = make_task(
+        user_id="user-1",
+        tags=("home", "ünïcode"),
+        due_date=datetime(2027, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=5))),
+    )
+    given = {**values_from_task(task), "task_limit": 10}
+    compiled = statement.compile(dialect=DIALECT)
+    expected = compiled.construct_params(given)
+    for name, process in compiled._bind_processors.items():  # SQLAlchemy's own, for reference
+        expected[name] = process(expected[name])  # type: ignore[operator]
+
+    on_cursor = cursor_statement(statement, DIALECT)
+
+    assert on_cursor.sql == compiled.string
+    assert on_cursor.parameters(given) == expected
+    assert on_cursor.parameters(given)["due_date"].utcoffset() == timedelta(0)
+
+
+def test_a_statement_finished_at_execution_is_left_to_sqlalchemy() -> None:
+    tasks = tasks_table()
+    expanding = select(tasks.c.id).where(tasks.c.id.in_(bindparam("ids", expanding=True)))
+
+    with pytest.raises(ValueError, match="SQLAlchemy's execution"):
+        cursor_statement(expanding, DIALECT)
+
+
+def test_a_sent_write_answers_as_a_cursor_result_would() -> None:
+    one = uuid.uuid4()
+    returned = SentWrite(rowcount=1, rows=((one,),))
+    counted = SentWrite(rowcount=3, rows=None)
+    nothing = SentWrite(rowcount=0, rows=())
+
+    assert (returned.returns_rows, returned.scalar_one(), list(returned.scalars())) == (
+        True,
+        one,
+        [one],
+    )
+    assert (counted.returns_rows, counted.rowcount, counted.scalar_one_or_none()) == (
+        False,
+        3,
+        None,
+    )
+    assert nothing.scalar_one_or_none() is None
+    with pytest.raises(exc.NoResultFound):
+        nothing.scalar_one()
+    with pytest.raises(exc.MultipleResultsFound):
+        SentWrite(rowcount=2, rows=((1,), (2,))).scalar_one_or_none()
