@@ -2,7 +2,8 @@
 
 The read of one task by id is the one statement of every ``GET`` and the
 first of every write; the write alone in its unit (an update, a completion,
-a delete, a create, each one statement) is the second. Executed by
+a delete, a create, each one statement) is the second; a page of a listing
+is the one statement of a list. Executed by
 SQLAlchemy, each cost about 70 us of client CPU beyond psycopg2's own
 (the execution context, the compiled-cache lookup, the result's metadata
 and row processing; measured on 10,000 reads of one connection), about an
@@ -80,17 +81,17 @@ class SentWrite:
         return [row[0] for row in self.rows or ()]
 
 
-@lru_cache(maxsize=64)
-def cursor_statement(statement: ClauseElement, dialect: Dialect) -> CursorStatement:
-    """``statement`` compiled for ``dialect``, once.
+@lru_cache(maxsize=1024)
+def cursor_statement(statement: ClauseElement, dialect: Dialect) -> CursorStatement | None:
+    """``statement`` compiled for ``dialect``, once; ``None`` if it must go through SQLAlchemy.
 
-    ``ValueError`` for a statement whose SQL is finished at execution
-    (expanding ``IN`` lists, literal-execute parameters), which only
-    SQLAlchemy's execution can send.
+    A statement whose SQL is finished at execution (expanding ``IN`` lists,
+    literal-execute parameters: some listing filters) is left to SQLAlchemy's
+    execution, which renders it per call.
     """
     compiled = statement.compile(dialect=dialect)
     if not isinstance(compiled, SQLCompiler) or compiled.post_compile_params:
-        raise ValueError("this statement needs SQLAlchemy's execution")
+        return None
     processors = []
     for bind, name in compiled.bind_names.items():
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
@@ -106,6 +107,14 @@ def fetch_one(
     """The first row of a read as a column-name mapping, or ``None``."""
     row = _on_cursor(connection, statement, parameters, lambda cursor: cursor.fetchone())
     return None if row is None else dict(zip(statement.columns, row, strict=True))
+
+
+def fetch_all(
+    connection: Connection, statement: CursorStatement, parameters: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Every row of a read, each as a column-name mapping."""
+    rows = _on_cursor(connection, statement, parameters, lambda cursor: cursor.fetchall())
+    return [dict(zip(statement.columns, row, strict=True)) for row in rows]
 
 
 def send_write(

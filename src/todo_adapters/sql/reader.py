@@ -25,7 +25,7 @@ class SqlTaskReader:
         listing = list_statement(query)
         if listing is None:
             return page_from_rows(query, [], 0)
-        rows = self._runner.read(*listing).mappings().all()
+        rows = self._runner.read_rows(*listing)
         total = int(rows[0]["total"]) if rows else 0
         tasks = [task_from_values(row) for row in rows if row["id"] is not None]
         return page_from_rows(query, tasks, total)

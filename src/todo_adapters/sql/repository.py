@@ -83,6 +83,10 @@ class StatementRunner(Protocol):
         self, statement: Select[Any], parameters: Mapping[str, Any], *, lock: bool = False
     ) -> Mapping[Any, Any] | None: ...
 
+    def read_rows(
+        self, statement: Executable, parameters: Mapping[str, Any]
+    ) -> Sequence[Mapping[Any, Any]]: ...
+
     def write(
         self,
         statement: Executable,

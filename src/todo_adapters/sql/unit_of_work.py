@@ -42,7 +42,13 @@ from typing import Any, Self
 from sqlalchemy import ClauseElement, Connection, CursorResult, Engine, Executable, Select
 from sqlalchemy.exc import SQLAlchemyError
 
-from todo_adapters.sql.cursor import cursor_statement, fetch_one, send_write
+from todo_adapters.sql.cursor import (
+    CursorStatement,
+    cursor_statement,
+    fetch_all,
+    fetch_one,
+    send_write,
+)
 from todo_adapters.sql.engine import WRITE_INTENT
 from todo_adapters.sql.errors import storage_errors
 from todo_adapters.sql.reader import SqlTaskReader
@@ -147,10 +153,23 @@ class SqlUnitOfWork:
             return self.read(statement, parameters, lock=lock).mappings().one_or_none()
         with storage_errors():
             connection = self._connect(write=False)
-            if self._autocommit is None:  # a transaction is open: SQLAlchemy keeps track of it
+            on_cursor = self._on_cursor(connection, statement)
+            if on_cursor is None:
                 return connection.execute(statement, parameters).mappings().one_or_none()
-            compiled = cursor_statement(statement, connection.dialect)
-            return fetch_one(connection, compiled, parameters)
+            return fetch_one(connection, on_cursor, parameters)
+
+    def read_rows(
+        self, statement: Executable, parameters: Mapping[str, Any]
+    ) -> Sequence[Mapping[Any, Any]]:
+        """Every row of a read, as ``read`` would; in autocommit, on the cursor (``read_row``)."""
+        if self._held or self._sqlite:
+            return self.read(statement, parameters).mappings().all()
+        with storage_errors():
+            connection = self._connect(write=False)
+            on_cursor = self._on_cursor(connection, statement)
+            if on_cursor is None:
+                return connection.execute(statement, parameters).mappings().all()
+            return fetch_all(connection, on_cursor, parameters)
 
     def write(
         self, statement: Executable, parameters: Parameters, *, check: Check, alone: bool = True
@@ -181,17 +200,19 @@ class SqlUnitOfWork:
     def _send_alone(self, write: _Write) -> None:
         """A unit's only write, in autocommit on the cursor (``cursor``) when it can be."""
         connection = self._connect(write=True)
-        statement, parameters = write.statement, write.parameters
-        if (
-            self._autocommit is None
-            or not isinstance(statement, ClauseElement)
-            or not isinstance(parameters, Mapping)
-        ):
+        on_cursor = self._on_cursor(connection, write.statement)
+        if on_cursor is None or not isinstance(write.parameters, Mapping):
             self._run(connection, write)
             return
         self._wrote = True
-        compiled = cursor_statement(statement, connection.dialect)
-        write.check(send_write(connection, compiled, parameters))
+        write.check(send_write(connection, on_cursor, write.parameters))
+
+    def _on_cursor(self, connection: Connection, statement: Executable) -> CursorStatement | None:
+        """``statement`` ready for the cursor, if it may go there: only in autocommit,
+        where SQLAlchemy has no transaction to keep track of."""
+        if self._autocommit is None or not isinstance(statement, ClauseElement):
+            return None
+        return cursor_statement(statement, connection.dialect)
 
     def _connect(self, write: bool) -> Connection:
         """The unit's connection, taken at the first statement (autocommit on PostgreSQL)."""
