@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import bindparam, exc, select
+from sqlalchemy import JSON, bindparam, exc, select
 
 from tests.support.builders import make_task
 from todo_adapters.sql import make_engine
@@ -44,6 +44,18 @@ def test_the_parameters_are_what_sqlalchemy_would_send() -> None:
     assert on_cursor.sql == compiled.string
     assert on_cursor.parameters(given) == expected
     assert on_cursor.parameters(given)["due_date"].utcoffset() == timedelta(0)
+
+
+def test_a_parameter_used_twice_is_processed_once() -> None:
+    tasks = tasks_table()
+    twice = select(tasks.c.id).where(
+        tasks.c.tags == bindparam("tags", type_=JSON), tasks.c.tags != bindparam("tags", type_=JSON)
+    )
+
+    on_cursor = cursor_statement(twice, DIALECT)
+
+    assert on_cursor is not None
+    assert on_cursor.parameters({"tags": ["a"]})["tags"] == '["a"]'
 
 
 def test_a_statement_finished_at_execution_is_left_to_sqlalchemy() -> None:

@@ -2,12 +2,12 @@
 
 The read of one task by id is the one statement of every ``GET`` and the
 first of every write; the write alone in its unit (an update, a completion,
-a delete, a create, each one statement) is the second; a page of a listing
-is the one statement of a list. Executed by
-SQLAlchemy, each cost about 70 us of client CPU beyond psycopg2's own
-(the execution context, the compiled-cache lookup, the result's metadata
-and row processing; measured on 10,000 reads of one connection), about an
-eighth of a ``GET`` and a tenth of a ``PATCH``. Here a statement is compiled
+a delete, a create, each one statement) is the second; a listing's page is
+the one statement of a list. Executed by SQLAlchemy, each cost about 70 us
+of client CPU beyond psycopg2's own (the execution context, the
+compiled-cache lookup, the result's metadata and row processing; measured
+on 10,000 reads of one connection), about an eighth of a ``GET`` and a
+tenth of a ``PATCH``. Here a statement is compiled
 once per dialect, its parameters go through the types' own bind processors
 (aware UTC datetimes, JSON), and it is sent on the connection's cursor.
 
@@ -92,13 +92,13 @@ def cursor_statement(statement: ClauseElement, dialect: Dialect) -> CursorStatem
     compiled = statement.compile(dialect=dialect)
     if not isinstance(compiled, SQLCompiler) or compiled.post_compile_params:
         return None
-    processors = []
+    processors: dict[str, Processor] = {}  # by name: a parameter used twice is processed once
     for bind, name in compiled.bind_names.items():
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
-            processors.append((compiled.escaped_bind_names.get(name, name), process))
+            processors[compiled.escaped_bind_names.get(name, name)] = process
     columns = tuple(statement.selected_columns.keys()) if isinstance(statement, Select) else ()
-    return CursorStatement(compiled.string, compiled, tuple(processors), columns)
+    return CursorStatement(compiled.string, compiled, tuple(processors.items()), columns)
 
 
 def fetch_one(

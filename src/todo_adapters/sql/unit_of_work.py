@@ -5,8 +5,8 @@ PostgreSQL gets as few round trips as the guarantees allow:
 - **Reads open no transaction.** The connection stays in psycopg2's
   autocommit mode, so a read sends its one statement and nothing else (no
   ``BEGIN``, no ``ROLLBACK``); each statement reads its own snapshot, as it
-  would inside a READ COMMITTED transaction. The read of one row (a task by
-  id) goes on the cursor there (``cursor``).
+  would inside a READ COMMITTED transaction. The read of a task by id and a
+  listing's page go on the cursor there (``cursor``).
 - **A unit with one write sends it alone.** A write is held back (like a
   session's flush) until the unit commits; if it is still the only one then,
   it goes out by itself in autocommit, where a single statement is atomic
