@@ -3,22 +3,19 @@
 What it sends is what SQLAlchemy would: the same SQL, parameters through the
 same bind processors (checked here against SQLAlchemy's own), the statement's
 literals filled in. The use cases' statements on the wire are counted in
-``test_sql_round_trips``; errors and lost connections on the cursor in
-``test_sql_unavailable``.
+``test_sql_round_trips``; errors and lost connections in ``test_sql_unavailable``.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta, timezone
 
-import pytest
-from sqlalchemy import JSON, bindparam, exc, select
+from sqlalchemy import JSON, bindparam, select
 
 from tests.support.builders import make_task
 from todo_adapters.sql import make_engine
 from todo_adapters.sql.changes import created_statement
-from todo_adapters.sql.cursor import SentWrite, cursor_statement
+from todo_adapters.sql.cursor import cursor_statement
 from todo_adapters.sql.mapper import values_from_task
 from todo_adapters.sql.rows import tasks_table
 
@@ -63,26 +60,3 @@ def test_a_statement_finished_at_execution_is_left_to_sqlalchemy() -> None:
     expanding = select(tasks.c.id).where(tasks.c.id.in_(bindparam("ids", expanding=True)))
 
     assert cursor_statement(expanding, DIALECT) is None
-
-
-def test_a_sent_write_answers_as_a_cursor_result_would() -> None:
-    one = uuid.uuid4()
-    returned = SentWrite(rowcount=1, rows=((one,),))
-    counted = SentWrite(rowcount=3, rows=None)
-    nothing = SentWrite(rowcount=0, rows=())
-
-    assert (returned.returns_rows, returned.scalar_one(), list(returned.scalars())) == (
-        True,
-        one,
-        [one],
-    )
-    assert (counted.returns_rows, counted.rowcount, counted.scalar_one_or_none()) == (
-        False,
-        3,
-        None,
-    )
-    assert nothing.scalar_one_or_none() is None
-    with pytest.raises(exc.NoResultFound):
-        nothing.scalar_one()
-    with pytest.raises(exc.MultipleResultsFound):
-        SentWrite(rowcount=2, rows=((1,), (2,))).scalar_one_or_none()

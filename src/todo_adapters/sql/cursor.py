@@ -1,14 +1,12 @@
 """Statements on the DBAPI cursor: compiled by SQLAlchemy once, sent without its execution.
 
 The read of one task by id is the one statement of every ``GET`` and the
-first of every write; the write alone in its unit (an update, a completion,
-a delete, a create, each one statement) is the second; a listing's page is
-the one statement of a list. Executed by SQLAlchemy, each cost about 70 us
-of client CPU beyond psycopg2's own (the execution context, the
-compiled-cache lookup, the result's metadata and row processing; measured
-on 10,000 reads of one connection), about an eighth of a ``GET`` and a
-tenth of a ``PATCH``. Here a statement is compiled
-once per dialect, its parameters go through the types' own bind processors
+first of every write; a listing's page is the one statement of a list.
+Executed by SQLAlchemy, each cost about 70 us of client CPU beyond
+psycopg2's own (the execution context, the compiled-cache lookup, the
+result's metadata and row processing; measured on 10,000 reads of one
+connection), about an eighth of a ``GET``. Here a statement is compiled once
+per dialect, its parameters go through the types' own bind processors
 (aware UTC datetimes, JSON), and it is sent on the connection's cursor.
 
 What SQLAlchemy's execution gives is kept: the ``before_cursor_execute``
@@ -19,12 +17,12 @@ disconnect invalidates the connection, so the pool does not hand it out
 again. Rows come back as psycopg2 decodes them (aware datetimes, UUIDs,
 parsed JSON), which the mapper reads as it reads SQLAlchemy's. Used only in
 autocommit (``SqlUnitOfWork``), where SQLAlchemy has no transaction to keep
-track of, and only for one set of parameters (no ``executemany``).
+track of, and only for reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -53,32 +51,6 @@ class CursorStatement:
         for name, process in self.processors:
             sent[name] = process(sent[name])
         return sent
-
-
-@dataclass(frozen=True, slots=True)
-class SentWrite:
-    """What a write on the cursor returned: what its check may ask of a ``CursorResult``."""
-
-    rowcount: int
-    rows: tuple[tuple[Any, ...], ...] | None
-
-    @property
-    def returns_rows(self) -> bool:
-        return self.rows is not None
-
-    def scalar_one(self) -> Any:
-        if not self.rows:
-            raise exc.NoResultFound("no row was found when one was required")
-        return self.scalar_one_or_none()
-
-    def scalar_one_or_none(self) -> Any:
-        rows = self.rows or ()
-        if len(rows) > 1:
-            raise exc.MultipleResultsFound("more than one row returned")
-        return rows[0][0] if rows else None
-
-    def scalars(self) -> Iterable[Any]:
-        return [row[0] for row in self.rows or ()]
 
 
 @lru_cache(maxsize=1024)
@@ -115,18 +87,6 @@ def fetch_all(
     """Every row of a read, each as a column-name mapping."""
     rows = _on_cursor(connection, statement, parameters, lambda cursor: cursor.fetchall())
     return [dict(zip(statement.columns, row, strict=True)) for row in rows]
-
-
-def send_write(
-    connection: Connection, statement: CursorStatement, parameters: Mapping[str, Any]
-) -> SentWrite:
-    """Send a write; its row count and any rows it returned."""
-
-    def outcome(cursor: Any) -> SentWrite:
-        rows = tuple(cursor.fetchall()) if cursor.description is not None else None
-        return SentWrite(cursor.rowcount, rows)
-
-    return _on_cursor(connection, statement, parameters, outcome)
 
 
 def _on_cursor(

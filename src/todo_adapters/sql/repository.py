@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -48,25 +48,8 @@ from todo_core.errors import TaskLimitReached, VersionConflict
 from todo_core.idempotency import IdempotencyKeyTaken, Remembered
 from todo_core.model import Task
 
-
-class WriteResult(Protocol):
-    """What a write's check reads: SQLAlchemy's ``CursorResult``, or ``cursor.SentWrite``."""
-
-    @property
-    def rowcount(self) -> int: ...
-
-    @property
-    def returns_rows(self) -> bool: ...
-
-    def scalar_one(self) -> Any: ...
-
-    def scalar_one_or_none(self) -> Any: ...
-
-    def scalars(self) -> Iterable[Any]: ...
-
-
 #: Inspects a write's result when it is sent; raises if the write did not do its job.
-Check = Callable[[WriteResult], None]
+Check = Callable[[CursorResult[Any]], None]
 
 
 class StatementRunner(Protocol):
@@ -97,17 +80,17 @@ class StatementRunner(Protocol):
     ) -> None: ...
 
 
-def _one_row_or_conflict(result: WriteResult) -> None:
+def _one_row_or_conflict(result: CursorResult[Any]) -> None:
     if result.rowcount != 1:
         raise VersionConflict()
 
 
-def _key_stored(result: WriteResult) -> None:
+def _key_stored(result: CursorResult[Any]) -> None:
     if result.rowcount != 1:
         raise IdempotencyKeyTaken()
 
 
-def _created(result: WriteResult) -> None:
+def _created(result: CursorResult[Any]) -> None:
     """PostgreSQL's one-statement create: 0 rows means the quota refused it."""
     if result.rowcount != 1:
         raise TaskLimitReached()
@@ -116,7 +99,7 @@ def _created(result: WriteResult) -> None:
 def _reserved(limit: int) -> Check:
     """The quota's counter moved and stays within ``limit``."""
 
-    def check(result: WriteResult) -> None:
+    def check(result: CursorResult[Any]) -> None:
         count = result.scalar_one_or_none()
         if count is None or count > limit:
             raise TaskLimitReached()
@@ -128,14 +111,14 @@ def _reserved(limit: int) -> Check:
 NO_LIMIT = 2**62
 
 
-def _any_result(_result: WriteResult) -> None:
+def _any_result(_result: CursorResult[Any]) -> None:
     """A write whose row count says nothing (the rows of a task's tags)."""
 
 
 def _inserted(task_ids: Sequence[uuid.UUID]) -> Check:
     """Every id went in (``ON CONFLICT DO NOTHING`` skips a duplicate instead of failing)."""
 
-    def check(result: WriteResult) -> None:
+    def check(result: CursorResult[Any]) -> None:
         if result.returns_rows:
             inserted = set(result.scalars())
             missing = [task_id for task_id in task_ids if task_id not in inserted]
@@ -291,7 +274,7 @@ class SqlTaskRepository:
         """
         taken: list[int] = []
 
-        def numbers(result: WriteResult) -> None:
+        def numbers(result: CursorResult[Any]) -> None:
             taken.append(int(result.scalar_one()))
 
         dialect = self._runner.dialect_name
