@@ -25,13 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ClauseElement, Connection, Select, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
-
-_T = TypeVar("_T")
 
 Processor = Callable[[Any], Any]
 
@@ -73,28 +71,10 @@ def cursor_statement(statement: ClauseElement, dialect: Dialect) -> CursorStatem
     return CursorStatement(compiled.string, compiled, tuple(processors.items()), columns)
 
 
-def fetch_one(
-    connection: Connection, statement: CursorStatement, parameters: Mapping[str, Any]
-) -> dict[str, Any] | None:
-    """The first row of a read as a column-name mapping, or ``None``."""
-    row = _on_cursor(connection, statement, parameters, lambda cursor: cursor.fetchone())
-    return None if row is None else dict(zip(statement.columns, row, strict=True))
-
-
-def fetch_all(
+def fetch_rows(
     connection: Connection, statement: CursorStatement, parameters: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
     """Every row of a read, each as a column-name mapping."""
-    rows = _on_cursor(connection, statement, parameters, lambda cursor: cursor.fetchall())
-    return [dict(zip(statement.columns, row, strict=True)) for row in rows]
-
-
-def _on_cursor(
-    connection: Connection,
-    statement: CursorStatement,
-    parameters: Mapping[str, Any],
-    collect: Callable[[Any], _T],
-) -> _T:
     dialect = connection.dialect
     dbapi_error = dialect.loaded_dbapi.Error
     dbapi_connection = connection.connection.dbapi_connection
@@ -107,7 +87,7 @@ def _on_cursor(
             for listener in connection.dispatch.before_cursor_execute:
                 sql, sent = listener(connection, cursor, sql, sent, None, False)
             cursor.execute(sql, sent)
-            return collect(cursor)
+            rows = cursor.fetchall()
         finally:
             cursor.close()
     except dbapi_error as error:
@@ -122,3 +102,4 @@ def _on_cursor(
             connection_invalidated=disconnected,
             dialect=dialect,
         ) from error
+    return [dict(zip(statement.columns, row, strict=True)) for row in rows]

@@ -43,12 +43,7 @@ from typing import Any, Self
 from sqlalchemy import ClauseElement, Connection, CursorResult, Engine, Executable, Select
 from sqlalchemy.exc import SQLAlchemyError
 
-from todo_adapters.sql.cursor import (
-    CursorStatement,
-    cursor_statement,
-    fetch_all,
-    fetch_one,
-)
+from todo_adapters.sql.cursor import CursorStatement, cursor_statement, fetch_rows
 from todo_adapters.sql.engine import WRITE_INTENT
 from todo_adapters.sql.errors import storage_errors
 from todo_adapters.sql.reader import SqlTaskReader
@@ -144,24 +139,20 @@ class SqlUnitOfWork:
     def read_row(
         self, statement: Select[Any], parameters: Mapping[str, Any], *, lock: bool = False
     ) -> Mapping[Any, Any] | None:
-        """The first row of a read, as ``read`` would; in autocommit, on the cursor.
-
-        PostgreSQL's plain reads (no lock, no transaction yet) skip
-        SQLAlchemy's execution (``cursor``); the rest goes through it.
-        """
-        if lock or self._held or self._sqlite:
-            return self.read(statement, parameters, lock=lock).mappings().one_or_none()
-        with storage_errors():
-            connection = self._connect(write=False)
-            on_cursor = self._on_cursor(connection, statement)
-            if on_cursor is None:
-                return connection.execute(statement, parameters).mappings().one_or_none()
-            return fetch_one(connection, on_cursor, parameters)
+        """The row of a read of at most one (``read_rows``); ``lock`` as ``read``."""
+        if lock:
+            return self.read(statement, parameters, lock=True).mappings().one_or_none()
+        rows = self.read_rows(statement, parameters)
+        return rows[0] if rows else None
 
     def read_rows(
         self, statement: Executable, parameters: Mapping[str, Any]
     ) -> Sequence[Mapping[Any, Any]]:
-        """Every row of a read, as ``read`` would; in autocommit, on the cursor (``read_row``)."""
+        """Every row of a read, as ``read`` would; in autocommit, on the cursor.
+
+        PostgreSQL's plain reads (no lock, no transaction yet) skip
+        SQLAlchemy's execution (``cursor``); the rest goes through it.
+        """
         if self._held or self._sqlite:
             return self.read(statement, parameters).mappings().all()
         with storage_errors():
@@ -169,7 +160,7 @@ class SqlUnitOfWork:
             on_cursor = self._on_cursor(connection, statement)
             if on_cursor is None:
                 return connection.execute(statement, parameters).mappings().all()
-            return fetch_all(connection, on_cursor, parameters)
+            return fetch_rows(connection, on_cursor, parameters)
 
     def write(
         self, statement: Executable, parameters: Parameters, *, check: Check, alone: bool = True
