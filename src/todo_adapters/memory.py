@@ -15,9 +15,11 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from todo_core.changes import ChangeBatch, ChangeEntry
+from todo_core.edits import TaskChanges, apply_changes, plain_fields
 from todo_core.errors import TaskLimitReached, VersionConflict
 from todo_core.idempotency import IdempotencyKeyTaken, Remembered
 from todo_core.model import Task
+from todo_core.ports import Patched
 from todo_core.queries import Page, TagCount, TaskQuery, TaskStats, page_from_rows, tag_counts
 
 TaskKey = uuid.UUID
@@ -74,6 +76,30 @@ class InMemoryTaskRepository:
         if stored is None or stored.user_id != task.user_id or stored.version != previous_version:
             raise VersionConflict()
         self._write(key, task.copy())
+
+    def patch(
+        self,
+        user_id: str,
+        task_id: uuid.UUID,
+        changes: TaskChanges,
+        *,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Patched:
+        if not plain_fields(changes):
+            raise ValueError("not a patch of plain fields")
+        patched = Patched()
+        task = self.get(user_id, task_id)
+        if task is None or expected_version not in (None, task.version):
+            patched.settle(None)
+            return patched
+        previous_version = task.version
+        if apply_changes(task, changes, now=now):
+            self.save(task, previous_version=previous_version)
+            patched.settle(task)
+        else:
+            patched.settle(None)
+        return patched
 
     def remove(self, task: Task, *, deleted_at: datetime | None = None) -> None:
         key = task.id

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import Enum
 from typing import Any, Final, TypeVar
@@ -180,6 +180,21 @@ _SETTERS: Final[tuple[tuple[str, Callable[[Task, Any], None]], ...]] = (
     ("recurrence", Task.repeat),
     ("remind_at", Task.remind),
 )
+
+
+#: Fields whose new value a patch decides alone: no rule ties them to the task's
+#: other fields or to its state, so a patch of these only needs no read first.
+PLAIN_FIELDS: Final = frozenset({"title", "description", "priority"})
+
+
+def plain_fields(changes: TaskChanges) -> frozenset[str]:
+    """The fields ``changes`` sets if every one is plain (``PLAIN_FIELDS``), else none."""
+    given = frozenset(
+        field.name
+        for field in fields(changes)
+        if not isinstance(getattr(changes, field.name), Unset)
+    )
+    return given if given <= PLAIN_FIELDS else frozenset()
 
 
 def validate_changes(changes: TaskChanges) -> TaskChanges:

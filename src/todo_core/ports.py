@@ -10,9 +10,31 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from todo_core.changes import ChangeBatch
+from todo_core.edits import TaskChanges
 from todo_core.idempotency import Remembered
 from todo_core.model import Task
 from todo_core.queries import Page, TagCount, TaskQuery, TaskStats
+
+
+class Patched:
+    """What ``TaskRepository.patch`` wrote: settled by the adapter, at the latest on commit."""
+
+    __slots__ = ("_settled", "_task")
+
+    def __init__(self) -> None:
+        self._settled = False
+        self._task: Task | None = None
+
+    def settle(self, task: Task | None) -> None:
+        """Record the task as written (``None``: nothing was)."""
+        self._settled, self._task = True, task
+
+    @property
+    def task(self) -> Task | None:
+        """The task as written, or ``None``; only once settled (after ``commit``)."""
+        if not self._settled:
+            raise RuntimeError("a patch is known only once its unit of work has committed")
+        return self._task
 
 
 class TaskRepository(Protocol):
@@ -36,6 +58,26 @@ class TaskRepository(Protocol):
         Raises ``VersionConflict`` if another write got there first, so updates
         cannot lose each other: at once, or at the latest from ``commit`` (an
         adapter may hold a unit's only write back and send it with the commit).
+        """
+
+    def patch(
+        self,
+        user_id: str,
+        task_id: uuid.UUID,
+        changes: TaskChanges,
+        *,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Patched:
+        """Write a plain patch (``edits.plain_fields``, already cleaned) without a read first.
+
+        Only if the owner's task exists, is at ``expected_version`` (when given)
+        and one of the patched fields differs: the version then goes up by one,
+        ``updated_at`` becomes ``now`` and the change is stamped, atomically
+        (one statement where the storage allows). What it wrote is known from
+        ``commit`` at the latest (an adapter may hold the write back until
+        then, as ``save``): the task as stored, or ``None`` when nothing was
+        written, and the caller's general path (read, check, save) finds out why.
         """
 
     def remove(self, task: Task, *, deleted_at: datetime | None = None) -> None:

@@ -31,6 +31,7 @@ from todo_core.edits import (
     apply_completion,
     new_task,
     next_occurrence,
+    plain_fields,
     validate_changes,
 )
 from todo_core.errors import (
@@ -297,9 +298,27 @@ class TaskService:
         owner: str | None = None,
         expected_version: int | None = None,
     ) -> Written:
-        """Merge ``changes`` into a task; only the given fields change."""
+        """Merge ``changes`` into a task; only the given fields change.
+
+        A patch of plain fields only (``edits.plain_fields``) is first tried
+        as one conditional write, with no read: on PostgreSQL one statement.
+        When it writes nothing (no such task, another version, nothing to
+        change), the general path below says which.
+        """
         user_id = authorize(actor, owner)
-        validate_changes(changes)
+        cleaned = validate_changes(changes)
+        if plain_fields(cleaned):
+            with self._uow_factory() as uow:
+                patched = uow.tasks.patch(
+                    user_id,
+                    task_id,
+                    cleaned,
+                    now=self._clock(),
+                    expected_version=expected_version,
+                )
+                uow.commit()
+            if patched.task is not None:
+                return Written(patched.task)
 
         def change(task: Task, now: datetime) -> bool:
             return apply_changes(task, changes, now=now)

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from tests.contract.changes_contract import ChangesContract
 from tests.contract.idempotency_contract import IdempotencyContract
+from tests.contract.patch_contract import PatchContract
 from tests.contract.quota_contract import QuotaContract
 from tests.support import oracle
 from tests.support.builders import (
@@ -94,7 +95,7 @@ def _assert_utc(moment: datetime | None) -> None:
         assert moment.utcoffset() == timedelta(0)
 
 
-class RepositoryContract(ChangesContract, IdempotencyContract, QuotaContract):
+class RepositoryContract(ChangesContract, IdempotencyContract, PatchContract, QuotaContract):
     """Tests run against every adapter; subclasses provide the ``uow_factory`` fixture."""
 
     # --- storing and reading back -------------------------------------------------

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import pytest
@@ -75,6 +76,8 @@ BUSY: Final = 3600.0
 #: As served (``DB_STATEMENT_TIMEOUT_MS``): the counts below include its cost (none).
 STATEMENT_TIMEOUT_MS: Final = 5000
 TIMEOUT_PREFIX: Final = statement_timeout_prefix(STATEMENT_TIMEOUT_MS)
+#: A due date: a change of it is not a plain patch, so an update takes the general path.
+DUE: Final = datetime(2030, 1, 2, 3, 4, tzinfo=UTC)
 #: Short enough to sleep past.
 SHORT_IDLE: Final = 0.05
 
@@ -166,6 +169,11 @@ def test_each_use_case_costs_at_most_two_statements_and_no_transaction(
                 actor=user_id, task_id=task.id, changes=TaskChanges(title="renamed")
             )
         ),
+        "update, not only plain fields": traffic.measure(
+            lambda: service.update(
+                actor=user_id, task_id=task.id, changes=TaskChanges(title="again", due_date=DUE)
+            )
+        ),
         "complete": traffic.measure(lambda: service.set_completed(actor=user_id, task_id=task.id)),
         "stats": traffic.measure(lambda: service.stats(actor=user_id)),
         "delete": traffic.measure(lambda: service.delete(actor=user_id, task_id=task.id)),
@@ -175,6 +183,7 @@ def test_each_use_case_costs_at_most_two_statements_and_no_transaction(
     # a lone write is atomic by itself, and no ping on a busy connection.
     # A task's write carries the changes feed's bookkeeping in the same statement
     # (``WITH written AS (<write>), bumped AS (<clock>) INSERT INTO task_changes``).
+    # A patch of plain fields needs no read: its write is conditional on a change.
     assert costs == {
         "create": (1, 1, "WITH"),
         "get": (1, 0, "SELECT"),
@@ -182,7 +191,8 @@ def test_each_use_case_costs_at_most_two_statements_and_no_transaction(
         "list, filtered and sorted": (1, 0, "SELECT"),
         "list, next page by cursor": (1, 0, "SELECT"),
         "list, offset past the end": (1, 0, "SELECT"),
-        "update": (2, 1, "SELECT WITH"),
+        "update": (1, 1, "WITH"),
+        "update, not only plain fields": (2, 1, "SELECT WITH"),
         "complete": (2, 1, "SELECT WITH"),
         "stats": (1, 0, "SELECT"),
         "delete": (2, 1, "SELECT WITH"),
@@ -262,6 +272,12 @@ def test_every_statement_carries_the_statement_timeout_in_its_own_message(
             lambda: service.update(
                 actor=user_id, task_id=task.id, changes=TaskChanges(title="changed")
             ),
+            "WITH",
+        ),
+        (
+            lambda: service.update(
+                actor=user_id, task_id=task.id, changes=TaskChanges(due_date=DUE)
+            ),
             "SELECT WITH",
         ),
         (lambda: service.delete(actor=user_id, task_id=task.id), "SELECT WITH"),
@@ -282,7 +298,7 @@ def test_error_paths_cost_one_statement_and_no_commit(
 
     def missing() -> None:
         with pytest.raises(TaskNotFound):
-            service.update(actor=user_id, task_id=uuid.uuid4(), changes=TaskChanges(title="x"))
+            service.set_completed(actor=user_id, task_id=uuid.uuid4())
 
     def stale() -> None:
         with pytest.raises(VersionConflict):
@@ -292,6 +308,34 @@ def test_error_paths_cost_one_statement_and_no_commit(
     assert traffic.measure(stale) == (1, 0, "SELECT")
 
 
+def test_a_patch_that_writes_nothing_is_followed_by_the_read_that_tells_why(
+    service: TaskService, traffic: Traffic
+) -> None:
+    user_id = fresh_user_id()
+    task = service.create(actor=user_id, draft=TaskDraft(title="same"))
+
+    def missing() -> None:
+        with pytest.raises(TaskNotFound):
+            service.update(actor=user_id, task_id=uuid.uuid4(), changes=TaskChanges(title="x"))
+
+    def stale() -> None:
+        with pytest.raises(VersionConflict):
+            service.update(
+                actor=user_id, task_id=task.id, changes=TaskChanges(title="x"), expected_version=7
+            )
+
+    def unchanged() -> None:
+        written = service.update(actor=user_id, task_id=task.id, changes=TaskChanges(title="same"))
+        assert written.task.version == 1
+
+    # The patch's unit commits (its write was held back until then); the read after it
+    # goes on the cursor in autocommit. Neither sends a COMMIT.
+    assert traffic.measure(missing) == (2, 1, "WITH SELECT")
+    assert traffic.measure(stale) == (2, 1, "WITH SELECT")
+    assert traffic.measure(unchanged) == (2, 1, "WITH SELECT")
+    assert service.get(actor=user_id, task_id=task.id).version == 1
+
+
 def test_a_write_that_changes_nothing_costs_one_statement(
     service: TaskService, traffic: Traffic
 ) -> None:
@@ -299,11 +343,46 @@ def test_a_write_that_changes_nothing_costs_one_statement(
     task = service.create(actor=user_id, draft=TaskDraft(title="same"))
 
     cost = traffic.measure(
-        lambda: service.update(actor=user_id, task_id=task.id, changes=TaskChanges(title="same"))
+        lambda: service.update(
+            actor=user_id, task_id=task.id, changes=TaskChanges(title="same", due_date=None)
+        )
     )
 
     # Its read went on the cursor in autocommit: nothing for SQLAlchemy to commit either.
     assert cost == (1, 0, "SELECT")
+
+
+def test_a_patch_of_plain_fields_is_one_conditional_update_returning_the_row(
+    service: TaskService, traffic: Traffic
+) -> None:
+    user_id = fresh_user_id()
+    task = service.create(actor=user_id, draft=TaskDraft(title="inspect"))
+
+    written = traffic.measure(
+        lambda: service.update(
+            actor=user_id,
+            task_id=task.id,
+            changes=TaskChanges(title="b", description=None, priority=TaskPriority.HIGH),
+            expected_version=1,
+        )
+    )
+
+    assert written == (1, 1, "WITH")
+    (patch,) = (" ".join(s.split()) for s in traffic.statements)
+    assert patch.startswith("WITH written AS (UPDATE tasks SET")
+    assert "version=(tasks.version + %(version_1)s)" in patch
+    assert "tasks.version = " in patch
+    assert "IS DISTINCT FROM" in patch
+    assert "INSERT INTO change_clocks" in patch
+    assert "INSERT INTO task_changes" in patch
+    assert " SELECT written.id, " in patch
+    stored = service.get(actor=user_id, task_id=task.id)
+    assert (stored.title, stored.description, stored.priority, stored.version) == (
+        "b",
+        None,
+        TaskPriority.HIGH,
+        2,
+    )
 
 
 def test_a_plain_read_and_the_conditional_write_are_the_statements_of_an_update(
@@ -313,7 +392,9 @@ def test_a_plain_read_and_the_conditional_write_are_the_statements_of_an_update(
     task = service.create(actor=user_id, draft=TaskDraft(title="inspect"))
 
     traffic.measure(
-        lambda: service.update(actor=user_id, task_id=task.id, changes=TaskChanges(title="b"))
+        lambda: service.update(
+            actor=user_id, task_id=task.id, changes=TaskChanges(title="b", due_date=DUE)
+        )
     )
 
     select, update = (" ".join(s.split()) for s in traffic.statements)
@@ -391,7 +472,9 @@ def test_an_update_that_loses_the_race_retries_once_under_the_row_lock(
     racing = TaskService(uow_factory=sql_uow_factory(wired_engine), clock=RacingClock(compete))
     racing.get(actor=user_id, task_id=task.id)  # the wired engine's first connection
     cost = traffic.measure(
-        lambda: racing.update(actor=user_id, task_id=task.id, changes=TaskChanges(title="mine"))
+        lambda: racing.update(
+            actor=user_id, task_id=task.id, changes=TaskChanges(title="mine", due_date=DUE)
+        )
     )
 
     assert cost[2] == "SELECT WITH BEGIN SELECT WITH COMMIT"
@@ -417,13 +500,47 @@ def test_a_conditional_update_that_loses_the_race_changes_nothing(
             racing.update(
                 actor=user_id,
                 task_id=task.id,
-                changes=TaskChanges(title="mine"),
+                changes=TaskChanges(title="mine", due_date=DUE),
                 expected_version=1,
             )
 
     assert traffic.measure(conditional)[2] == "SELECT WITH"
     stored = direct.get(actor=user_id, task_id=task.id)
     assert (stored.title, stored.description, stored.version) == ("contended", "theirs", 2)
+
+
+def test_a_patch_racing_another_write_keeps_both_or_refuses_when_conditional(
+    wired_engine: Engine, postgres_engine: Engine, traffic: Traffic
+) -> None:
+    user_id = fresh_user_id()
+    direct = TaskService(uow_factory=sql_uow_factory(postgres_engine), clock=FakeClock())
+    task = direct.create(actor=user_id, draft=TaskDraft(title="contended"))
+
+    def compete() -> None:
+        direct.update(actor=user_id, task_id=task.id, changes=TaskChanges(description="theirs"))
+
+    racing = TaskService(uow_factory=sql_uow_factory(wired_engine), clock=RacingClock(compete))
+    racing.get(actor=user_id, task_id=task.id)  # the wired engine's first connection
+
+    def conditional() -> None:
+        with pytest.raises(VersionConflict):
+            racing.update(
+                actor=user_id,
+                task_id=task.id,
+                changes=TaskChanges(title="mine"),
+                expected_version=1,
+            )
+
+    assert traffic.measure(conditional)[2] == "WITH SELECT"
+    stored = direct.get(actor=user_id, task_id=task.id)
+    assert (stored.title, stored.description, stored.version) == ("contended", "theirs", 2)
+
+    mine = traffic.measure(
+        lambda: racing.update(actor=user_id, task_id=task.id, changes=TaskChanges(title="mine"))
+    )
+    assert mine[2] == "WITH"
+    stored = direct.get(actor=user_id, task_id=task.id)
+    assert (stored.title, stored.description, stored.version) == ("mine", "theirs", 3)
 
 
 def test_two_writes_in_one_unit_of_work_are_one_transaction(

@@ -22,6 +22,7 @@ from sqlalchemy import (
     ColumnElement,
     Delete,
     Insert,
+    Select,
     Update,
     and_,
     bindparam,
@@ -208,8 +209,29 @@ def stamped_statement(base: Insert | Update | Delete, *, removed: int = 0) -> In
     and one round trip, with the clock's lock held to its commit. ``removed``:
     the task count goes down by one (a delete).
     """
-    tasks, clocks, changes = tasks_table(), change_clocks_table(), task_changes_table()
+    tasks = tasks_table()
     written = base.returning(tasks.c.user_id, tasks.c.id).cte("written")
+    bumped = _bumped(written, removed)
+    return _stamp_upsert(written, bumped).add_cte(written, bumped)
+
+
+@cache
+def row_stamped_statement(base: Update) -> Select[Any]:
+    """``stamped_statement`` of a write that returns its whole row, which comes back.
+
+    The stamp becomes a third CTE (PostgreSQL runs every data-modifying CTE,
+    whether or not the statement reads it) and the statement reads
+    ``written``: a plain patch (``statements.patch_statement``) in one round trip.
+    """
+    written = base.cte("written")
+    bumped = _bumped(written, removed=0)
+    stamped = _stamp_upsert(written, bumped).cte("stamped")
+    return select(*written.c).add_cte(bumped, stamped)
+
+
+def _bumped(written: CTE, removed: int) -> CTE:
+    """The user's clock moved by one for the task ``written`` returned (if any)."""
+    clocks = change_clocks_table()
     bump = postgresql.insert(clocks).from_select(
         ["user_id", "seq", "pruned_seq"],
         select(written.c.user_id, literal(1, BigInteger()), literal(0, BigInteger())),
@@ -217,16 +239,20 @@ def stamped_statement(base: Insert | Update | Delete, *, removed: int = 0) -> In
     moved: dict[str, Any] = {"seq": clocks.c.seq + bump.excluded.seq}
     if removed:
         moved["task_count"] = clocks.c.task_count - literal(removed, BigInteger())
-    bumped = (
+    return (
         bump.on_conflict_do_update(index_elements=[clocks.c.user_id], set_=moved)
         .returning(clocks.c.user_id, clocks.c.seq)
         .cte("bumped")
     )
+
+
+def _stamp_upsert(written: CTE, bumped: CTE) -> postgresql.Insert:
+    changes = task_changes_table()
     stamp = _stamp_written(written, bumped, bindparam(DELETED_AT, type_=changes.c.deleted_at.type))
     return stamp.on_conflict_do_update(
         index_elements=[changes.c.user_id, changes.c.task_id],
         set_={"seq": stamp.excluded.seq, "deleted_at": stamp.excluded.deleted_at},
-    ).add_cte(written, bumped)
+    )
 
 
 @cache

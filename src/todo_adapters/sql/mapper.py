@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from todo_adapters.sql.rows import TaskRow
+from todo_core.edits import TaskChanges, Unset
 from todo_core.model import Task, TaskPriority, TaskStatus, tag_key, text_key
 
 #: Every column name, in table order.
@@ -45,6 +46,20 @@ def values_from_task(task: Task) -> dict[str, Any]:
         "next_occurrence_id": task.next_occurrence_id,
         "remind_at": task.remind_at,
     }
+
+
+def patch_values(changes: TaskChanges, now: datetime) -> dict[str, Any]:
+    """The columns a plain patch (``edits.plain_fields``) writes, derived ones included."""
+    values: dict[str, Any] = {"updated_at": now}
+    if not isinstance(changes.title, Unset):
+        values |= {"title": changes.title, "title_key": text_key(changes.title)}
+    if not isinstance(changes.description, Unset):
+        description = changes.description
+        key = text_key(description) if description is not None else None
+        values |= {"description": description, "description_key": key}
+    if not isinstance(changes.priority, Unset):
+        values |= {"priority": changes.priority.value, "priority_rank": changes.priority.rank}
+    return values
 
 
 def tag_values(tasks: Sequence[Task]) -> list[dict[str, Any]]:

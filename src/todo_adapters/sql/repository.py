@@ -27,12 +27,18 @@ from todo_adapters.sql.changes import (
     prune_statement,
     remember_statement,
     reserve_statement,
+    row_stamped_statement,
     stamp_statement,
     stamped_statement,
     take_numbers_statement,
 )
 from todo_adapters.sql.listing import storable
-from todo_adapters.sql.mapper import tag_values, task_from_values, values_from_task
+from todo_adapters.sql.mapper import (
+    patch_values,
+    tag_values,
+    task_from_values,
+    values_from_task,
+)
 from todo_adapters.sql.statements import (
     MUTABLE_COLUMNS,
     NEW_PREFIX,
@@ -42,11 +48,14 @@ from todo_adapters.sql.statements import (
     insert_statement,
     insert_tags_statement,
     match_parameters,
+    patch_statement,
     update_statement,
 )
+from todo_core.edits import TaskChanges, plain_fields
 from todo_core.errors import TaskLimitReached, VersionConflict
 from todo_core.idempotency import IdempotencyKeyTaken, Remembered
 from todo_core.model import Task
+from todo_core.ports import Patched
 
 #: Inspects a write's result when it is sent; raises if the write did not do its job.
 Check = Callable[[CursorResult[Any]], None]
@@ -194,6 +203,45 @@ class SqlTaskRepository:
             self._runner.write(delete_tags_statement(), match, check=_any_result)
             self._add_tags([task])
             self._read_tags[task.id] = task.tags
+
+    def patch(
+        self,
+        user_id: str,
+        task_id: uuid.UUID,
+        changes: TaskChanges,
+        *,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Patched:
+        """PostgreSQL: one statement, held back as any lone write; SQLite: the ``UPDATE
+        ... RETURNING`` in the unit's transaction, then the stamp if it wrote."""
+        fields = plain_fields(changes)
+        if not fields:
+            raise ValueError("not a patch of plain fields")
+        patched = Patched()
+        if not storable(user_id):
+            patched.settle(None)
+            return patched
+        values = patch_values(changes, now)
+        statement = patch_statement(frozenset(values), fields, checked=expected_version is not None)
+        parameters = match_parameters(user_id, task_id, expected_version)
+        parameters.update({NEW_PREFIX + name: value for name, value in values.items()})
+
+        def settle(result: CursorResult[Any]) -> None:
+            row = result.mappings().one_or_none()
+            task = None if row is None else task_from_values(row)
+            if task is not None:
+                self._read_tags[task.id] = task.tags
+            patched.settle(task)
+
+        if self._runner.dialect_name == "postgresql":
+            parameters[DELETED_AT] = None
+            self._runner.write(row_stamped_statement(statement), parameters, check=settle)
+        else:
+            self._runner.write(statement, parameters, check=settle, alone=False)
+            if patched.task is not None:
+                self._stamp(user_id, [(task_id, None)])
+        return patched
 
     def _add_tags(self, tasks: Sequence[Task]) -> None:
         rows = tag_values(tasks)

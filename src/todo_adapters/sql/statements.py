@@ -10,7 +10,18 @@ import uuid
 from functools import cache
 from typing import Any, Final, TypeAlias
 
-from sqlalchemy import Delete, Insert, Select, Update, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Delete,
+    Insert,
+    Select,
+    Update,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from todo_adapters.sql.mapper import COLUMNS, IMMUTABLE_COLUMNS
@@ -75,6 +86,25 @@ def update_statement() -> Update:
         )
         .values({name: bindparam(NEW_PREFIX + name) for name in MUTABLE_COLUMNS})
     )
+
+
+@cache
+def patch_statement(columns: frozenset[str], fields: frozenset[str], *, checked: bool) -> Update:
+    """Write ``columns`` (a plain patch's, ``mapper.patch_values``) and bump the version,
+    if the row is at the expected version (``checked``) and one of ``fields`` differs.
+
+    Returns the whole row as written.
+    """
+    table = tasks_table()
+    conditions = [table.c.id == bindparam(MATCH_ID), table.c.user_id == bindparam(MATCH_USER_ID)]
+    if checked:
+        conditions.append(table.c.version == bindparam(MATCH_VERSION))
+    changed = [
+        table.c[name].is_distinct_from(bindparam(NEW_PREFIX + name)) for name in sorted(fields)
+    ]
+    values: dict[str, Any] = {name: bindparam(NEW_PREFIX + name) for name in sorted(columns)}
+    values["version"] = table.c.version + 1
+    return update(table).where(*conditions, or_(*changed)).values(values).returning(*table.c)
 
 
 @cache
