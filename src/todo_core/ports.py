@@ -84,7 +84,7 @@ class TaskRepository(Protocol):
         """Delete the task if still at ``task.version`` (else ``VersionConflict``, as ``save``).
 
         Leaves a tombstone for the changes feed, dated ``deleted_at`` (now if ``None``).
-        Every write (``add``, ``add_many``, ``save``, ``remove``) also takes the
+        Every write (``add``, ``add_many``, ``save``, ``patch``, ``remove``) also takes the
         next numbers of the owner's change clock in the same transaction and stamps
         the tasks it touched with them (``todo_core.changes``).
         """

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.builders import make_task, snapshot
 from tests.support.clock import DEFAULT_START
-from todo_core.edits import TaskChanges, apply_changes
+from todo_core.edits import TaskChanges, apply_changes, plain_fields
 from todo_core.errors import InvalidInput
 from todo_core.model import Task, TaskPriority, TaskStatus
 
@@ -317,3 +317,45 @@ def test_one_bad_field_is_refused_by_name_and_the_good_ones_are_not_applied(
 
     assert caught.value.fields == (field,)
     assert snapshot(task) == before
+
+
+# --- plain patches (written without a read first) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "plain"),
+    [
+        (TaskChanges(title="t"), {"title"}),
+        (TaskChanges(description=None), {"description"}),
+        (
+            TaskChanges(title="t", description="d", priority=TaskPriority.LOW),
+            {"title", "description", "priority"},
+        ),
+        (TaskChanges(), set()),
+        (TaskChanges(title="t", status=COMPLETED), set()),
+        (TaskChanges(completed=True), set()),
+        (TaskChanges(title="t", due_date=None), set()),
+        (TaskChanges(tags=["x"]), set()),
+        (TaskChanges(recurrence=None), set()),
+        (TaskChanges(remind_at=None), set()),
+    ],
+)
+def test_only_title_description_and_priority_make_a_plain_patch(
+    changes: TaskChanges, plain: set[str]
+) -> None:
+    assert plain_fields(changes) == plain
+
+
+@pytest.mark.parametrize("status", [PENDING, IN_PROGRESS, COMPLETED])
+def test_a_plain_patch_does_the_same_whatever_the_task_holds(status: TaskStatus) -> None:
+    """What makes it safe to write without reading: the result depends on the patch alone."""
+    changes = TaskChanges(title="  Renamed  ", description=None, priority=TaskPriority.HIGH)
+    task = stored(status, description="old", due_date=datetime(2026, 5, 1, tzinfo=UTC))
+    before = snapshot(task)
+
+    apply_changes(task, changes, now=LATER)
+
+    after = snapshot(task)
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {"title", "description", "priority", "version", "updated_at"}
+    assert (task.title, task.description, task.priority) == ("Renamed", None, TaskPriority.HIGH)

@@ -10,8 +10,9 @@ PostgreSQL gets as few round trips as the guarantees allow:
 - **A unit with one write sends it alone.** A write is held back (like a
   session's flush) until the unit commits; if it is still the only one then,
   it goes out by itself in autocommit, where a single statement is atomic
-  anyway: an ``INSERT`` is one round trip, and a version-checked ``UPDATE`` or
-  ``DELETE`` after its read is two. Its checks (the row count) run then, so a
+  anyway: an ``INSERT`` or a plain patch's ``UPDATE ... RETURNING`` is one
+  round trip, and a version-checked ``UPDATE`` or ``DELETE`` after its read is
+  two. Its checks (the row count) run then, so a
   lost race surfaces from ``commit``. (It goes through SQLAlchemy: sent on
   the cursor as the reads are, it cost less client CPU but the bench's
   creates ran about 5% slower, in each of 9 alternating A/B pairs.)
