@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -96,15 +97,18 @@ class PatchContract:
         changes = TaskChanges(title="A", description="Needle", priority=TaskPriority.HIGH)
         _patch(uow_factory, second, changes)
 
-        def ids(**query: object) -> list[uuid.UUID]:
+        def ids(query: TaskQuery) -> list[uuid.UUID]:
             with uow_factory() as uow:
-                page = uow.reader.list(TaskQuery(user_id=user, now=DEFAULT_START, **query))  # type: ignore[arg-type]
-            return [listed.id for listed in page.items]
+                return [listed.id for listed in uow.reader.list(query).items]
 
-        assert ids(sort=SortField.TITLE, descending=False) == [second.id, first.id]
-        assert ids(sort=SortField.PRIORITY, descending=True) == [second.id, first.id]
-        assert ids(filter=TaskFilter(search="needle")) == [second.id]
-        assert ids(filter=TaskFilter(priorities=frozenset({TaskPriority.HIGH}))) == [second.id]
+        def query(**fields: Any) -> TaskQuery:
+            return TaskQuery(user_id=user, now=DEFAULT_START, **fields)
+
+        assert ids(query(sort=SortField.TITLE, descending=False)) == [second.id, first.id]
+        assert ids(query(sort=SortField.PRIORITY, descending=True)) == [second.id, first.id]
+        assert ids(query(filter=TaskFilter(search="needle"))) == [second.id]
+        high = TaskFilter(priorities=frozenset({TaskPriority.HIGH}))
+        assert ids(query(filter=high)) == [second.id]
 
     def test_a_patch_that_changes_nothing_writes_nothing(self, uow_factory: UowFactory) -> None:
         task = make_task(user_id=fresh_user_id(), title="Same", priority=TaskPriority.LOW)
