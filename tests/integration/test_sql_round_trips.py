@@ -35,7 +35,7 @@ from todo_adapters.sql.engine import statement_timeout_prefix
 from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.errors import TaskNotFound, VersionConflict
 from todo_core.idempotency import IdempotencyInProgress, Once, StoredResponse
-from todo_core.model import TaskPriority
+from todo_core.model import Task, TaskPriority
 from todo_core.queries import SortField, TaskFilter
 from todo_core.services import ListRequest, TaskService
 
@@ -459,18 +459,31 @@ class RacingClock(FakeClock):
         return super().__call__()
 
 
-def test_an_update_that_loses_the_race_retries_once_under_the_row_lock(
-    wired_engine: Engine, postgres_engine: Engine, traffic: Traffic
-) -> None:
+def _race(
+    wired_engine: Engine, postgres_engine: Engine, description: str | None = None
+) -> tuple[str, Task, TaskService, TaskService]:
+    """A task "contended", a service writing it directly, and one racing it on the wire.
+
+    The racing service's first write finds the direct one's change of the
+    description landing in its race window (``RacingClock``).
+    """
     user_id = fresh_user_id()
     direct = TaskService(uow_factory=sql_uow_factory(postgres_engine), clock=FakeClock())
-    task = direct.create(actor=user_id, draft=TaskDraft(title="contended", description="d"))
+    draft = TaskDraft(title="contended", description=description)
+    task = direct.create(actor=user_id, draft=draft)
 
     def compete() -> None:
         direct.update(actor=user_id, task_id=task.id, changes=TaskChanges(description="theirs"))
 
     racing = TaskService(uow_factory=sql_uow_factory(wired_engine), clock=RacingClock(compete))
     racing.get(actor=user_id, task_id=task.id)  # the wired engine's first connection
+    return user_id, task, direct, racing
+
+
+def test_an_update_that_loses_the_race_retries_once_under_the_row_lock(
+    wired_engine: Engine, postgres_engine: Engine, traffic: Traffic
+) -> None:
+    user_id, task, direct, racing = _race(wired_engine, postgres_engine, description="d")
     cost = traffic.measure(
         lambda: racing.update(
             actor=user_id, task_id=task.id, changes=TaskChanges(title="mine", due_date=DUE)
@@ -485,15 +498,7 @@ def test_an_update_that_loses_the_race_retries_once_under_the_row_lock(
 def test_a_conditional_update_that_loses_the_race_changes_nothing(
     wired_engine: Engine, postgres_engine: Engine, traffic: Traffic
 ) -> None:
-    user_id = fresh_user_id()
-    direct = TaskService(uow_factory=sql_uow_factory(postgres_engine), clock=FakeClock())
-    task = direct.create(actor=user_id, draft=TaskDraft(title="contended"))
-
-    def compete() -> None:
-        direct.update(actor=user_id, task_id=task.id, changes=TaskChanges(description="theirs"))
-
-    racing = TaskService(uow_factory=sql_uow_factory(wired_engine), clock=RacingClock(compete))
-    racing.get(actor=user_id, task_id=task.id)  # the wired engine's first connection
+    user_id, task, direct, racing = _race(wired_engine, postgres_engine)
 
     def conditional() -> None:
         with pytest.raises(VersionConflict):
@@ -512,15 +517,7 @@ def test_a_conditional_update_that_loses_the_race_changes_nothing(
 def test_a_patch_racing_another_write_keeps_both_or_refuses_when_conditional(
     wired_engine: Engine, postgres_engine: Engine, traffic: Traffic
 ) -> None:
-    user_id = fresh_user_id()
-    direct = TaskService(uow_factory=sql_uow_factory(postgres_engine), clock=FakeClock())
-    task = direct.create(actor=user_id, draft=TaskDraft(title="contended"))
-
-    def compete() -> None:
-        direct.update(actor=user_id, task_id=task.id, changes=TaskChanges(description="theirs"))
-
-    racing = TaskService(uow_factory=sql_uow_factory(wired_engine), clock=RacingClock(compete))
-    racing.get(actor=user_id, task_id=task.id)  # the wired engine's first connection
+    user_id, task, direct, racing = _race(wired_engine, postgres_engine)
 
     def conditional() -> None:
         with pytest.raises(VersionConflict):

@@ -28,14 +28,11 @@ def values_from_task(task: Task) -> dict[str, Any]:
     return {
         "id": task.id,
         "user_id": task.user_id,
-        "title": task.title,
-        "title_key": text_key(task.title),
-        "description": task.description,
-        "description_key": text_key(task.description) if task.description is not None else None,
+        **_title_columns(task.title),
+        **_description_columns(task.description),
         "status": task.status.value,
         "status_rank": task.status.rank,
-        "priority": task.priority.value,
-        "priority_rank": task.priority.rank,
+        **_priority_columns(task.priority),
         "due_date": task.due_date,
         "completed_at": task.completed_at,
         "created_at": task.created_at,
@@ -52,14 +49,25 @@ def patch_values(changes: TaskChanges, now: datetime) -> dict[str, Any]:
     """The columns a plain patch (``edits.plain_fields``) writes, derived ones included."""
     values: dict[str, Any] = {"updated_at": now}
     if not isinstance(changes.title, Unset):
-        values |= {"title": changes.title, "title_key": text_key(changes.title)}
+        values |= _title_columns(changes.title)
     if not isinstance(changes.description, Unset):
-        description = changes.description
-        key = text_key(description) if description is not None else None
-        values |= {"description": description, "description_key": key}
+        values |= _description_columns(changes.description)
     if not isinstance(changes.priority, Unset):
-        values |= {"priority": changes.priority.value, "priority_rank": changes.priority.rank}
+        values |= _priority_columns(changes.priority)
     return values
+
+
+def _title_columns(title: str) -> dict[str, Any]:
+    return {"title": title, "title_key": text_key(title)}
+
+
+def _description_columns(description: str | None) -> dict[str, Any]:
+    key = text_key(description) if description is not None else None
+    return {"description": description, "description_key": key}
+
+
+def _priority_columns(priority: TaskPriority) -> dict[str, Any]:
+    return {"priority": priority.value, "priority_rank": priority.rank}
 
 
 def tag_values(tasks: Sequence[Task]) -> list[dict[str, Any]]:
