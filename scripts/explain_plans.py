@@ -47,6 +47,8 @@ HEAVY_USER = "heavy-user"
 USERS_OF_THE_REST = 9000
 TIMED_RUNS = 7
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+#: A due date for the update that is not a plain patch (it reads the task first).
+DUE = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
 
 LOAD = """
 INSERT INTO tasks (
@@ -272,9 +274,15 @@ def run(engine: Engine, *, heavy: int) -> None:
             ),
         ),
         (
-            "update (plain read + version-checked write)",
+            "update of the title (one conditional patch)",
             lambda: service.update(
                 actor=HEAVY_USER, task_id=target.id, changes=TaskChanges(title="Renamed")
+            ),
+        ),
+        (
+            "update of the due date (plain read + version-checked write)",
+            lambda: service.update(
+                actor=HEAVY_USER, task_id=target.id, changes=TaskChanges(due_date=DUE)
             ),
         ),
         ("stats", lambda: service.stats(actor=HEAVY_USER)),
