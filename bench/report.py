@@ -248,7 +248,9 @@ def render(results: dict[str, Any]) -> str:
         put("")
         _triples(results, entries, put)
     for level, entries in results["workers2"].items():
-        put(f"## 2 workers (`--workers 2`), {level} connections, nothing pinned")
+        pinned = meta["config"].get("pin_workers")
+        pinning = "each worker on a core of its own" if pinned else "nothing pinned"
+        put(f"## 2 workers (`--workers 2`), {level} connections, {pinning}")
         put("")
         _triples(results, entries, put)
     _feed_cost(results, put)

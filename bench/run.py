@@ -14,7 +14,8 @@
 
 Environment: ``BENCH_DURATION`` (seconds per timed run, 8; ``--quick`` 2),
 ``BENCH_CONNECTIONS`` (``16,64``), ``BENCH_DEEP_TASKS`` (100000),
-``BENCH_SOAK_REQUESTS`` (200000), ``BENCH_PROFILE`` (1/0), and the database
+``BENCH_SOAK_REQUESTS`` (200000), ``BENCH_PROFILE`` (1/0), ``BENCH_PIN_WORKERS``
+(1: in the 2-worker part, each worker of both servers on a core of its own), and the database
 variables of ``bench/database.py``.
 """
 
@@ -49,7 +50,7 @@ from bench import profile, rate_limit_cost
 from bench.database import Reading, Watch, bench_database, seed
 from bench.driver import Kind, finish_wrk, start_wrk, write_plan, wrk_argv
 from bench.report import render, targets
-from bench.servers import Server, machine_busy_seconds, prioritise, start
+from bench.servers import Server, machine_busy_seconds, pin_workers, prioritise, start
 from tests.support.pg_wire import WireLog
 from tests.support.tcp_proxy import TcpProxy
 from todo_adapters.jwt import mint_hs256_token
@@ -99,6 +100,7 @@ class Config:
     soak_requests: int
     profile: bool
     nice: int
+    pin_workers: bool
 
     @classmethod
     def read(cls, quick: bool) -> Config:
@@ -113,6 +115,7 @@ class Config:
             soak_requests=_env_int("BENCH_SOAK_REQUESTS", 10_000 if quick else 200_000),
             profile=os.environ.get("BENCH_PROFILE", "1").strip() not in {"0", "no", "false"},
             nice=_env_int("BENCH_NICE", -10),
+            pin_workers=os.environ.get("BENCH_PIN_WORKERS", "").strip() in {"1", "yes", "true"},
         )
 
 
@@ -499,6 +502,10 @@ class Bench:
         app = self.start_app("app-w2", self.url, 2, pinned=False)
         floor = self.start_floor("floor-w2", self.url, 2, pinned=False)
         try:
+            if self.config.pin_workers:  # an experiment, not the measurement: see bench/README.md
+                cpus = sorted(os.sched_getaffinity(0))
+                for server in (app, floor):
+                    log(f"  {server.name}: worker per core, {pin_workers(server, cpus)}")
             for server in (app, floor):
                 for level in self.config.levels:
                     warm = next(iter(mixes.values()))

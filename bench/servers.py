@@ -122,6 +122,30 @@ def prioritise(pids: list[int], nice: int) -> None:
                 os.setpriority(os.PRIO_PROCESS, pid, nice)
 
 
+def pin_workers(server: Server, cpus: list[int]) -> list[int]:
+    """Confine each worker process of ``server`` (every thread) to one CPU of ``cpus`` in turn.
+
+    The workers are the ``multiprocessing`` children that serve (uvicorn's and
+    the floor's alike). Returns their pids. For ``BENCH_PIN_WORKERS``: what a
+    worker's threads cost by moving between cores.
+    """
+    workers = [pid for pid in descendants(server.pid) if b"spawn_main" in _cmdline(pid)]
+    taskset = shutil.which("taskset")
+    for index, pid in enumerate(workers if taskset else []):
+        cpu = str(cpus[index % len(cpus)])
+        subprocess.run(  # noqa: S603
+            [taskset, "-a", "-p", "-c", cpu, str(pid)], check=True, stdout=subprocess.DEVNULL
+        )
+    return workers
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def start(
     name: str,
     argv: list[str],
