@@ -20,7 +20,8 @@ and ``loop.run_in_executor`` on a ``ThreadPoolExecutor`` still about 8% (a
 ``concurrent.futures.Future`` with its ``Condition``, chained to an asyncio
 one, and a Python ``threading.Semaphore`` released after every call). A
 slot is freed when its thread is done, not when the request is cancelled (a
-client that hangs up does not free a connection still in use).
+client that hangs up does not free a connection still in use). The threads
+run on the core their event loop is on, and follow it (``core_follower``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from typing import Any, Final, ParamSpec, TypeVar
 import anyio.to_thread
 
 from todo_core.errors import StorageUnavailable
+from todo_http.core_follower import CoreFollower
 
 logger = logging.getLogger("todo_http")
 
@@ -55,8 +57,9 @@ _Call = tuple[asyncio.AbstractEventLoop, _Answer, Callable[[], Any]]
 class _GateThreads:
     """``count`` threads running calls in turn and answering each on its event loop."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, follower: CoreFollower) -> None:
         self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
+        self._follower = follower
         self._threads = [
             threading.Thread(target=self._serve, name=f"todo-db-{index}", daemon=True)
             for index in range(count)
@@ -68,6 +71,13 @@ class _GateThreads:
         self._calls.put(call)
 
     def _serve(self) -> None:
+        self._follower.register_current_thread()
+        try:
+            self._serve_calls()
+        finally:
+            self._follower.forget_current_thread()
+
+    def _serve_calls(self) -> None:
         take = self._calls.get
         while (call := take()) is not None:
             loop, answer, work = call
@@ -101,6 +111,7 @@ class DatabaseGate:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._threads: _GateThreads | None = None
         self._starting = threading.Lock()
+        self._follower = CoreFollower()
 
     async def run(self, call: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """``call(*args, **kwargs)`` on a gate thread once a slot is free.
@@ -112,6 +123,7 @@ class DatabaseGate:
         if semaphore is None or self._loop is not loop:  # one per serving event loop
             semaphore = self._semaphore = asyncio.Semaphore(self.slots)
             self._loop = loop
+            self._follower.start(loop)
         if semaphore.locked():
             await self._wait_for(semaphore)
         else:
@@ -142,7 +154,7 @@ class DatabaseGate:
             with self._starting:
                 threads = self._threads
                 if threads is None:
-                    threads = self._threads = _GateThreads(self.slots)
+                    threads = self._threads = _GateThreads(self.slots, self._follower)
         return threads
 
     async def _wait_for(self, semaphore: asyncio.Semaphore) -> None:
@@ -162,6 +174,8 @@ class DatabaseGate:
 
         The next call, should the app serve again, starts new ones.
         """
+        self._follower.stop()
+        self._loop = None  # the next call, on whatever loop, starts following again
         with self._starting:
             threads, self._threads = self._threads, None
         if threads is not None:
