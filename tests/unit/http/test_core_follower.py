@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 
@@ -16,11 +18,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _cores_seen_by_gate_threads(gate: DatabaseGate, loop_cores: list[int]) -> list[set[int]]:
-    """An event loop on each of ``loop_cores`` in turn: the cores a gate thread may run on then.
+def _on_a_loop_thread_of_its_own(gate: DatabaseGate, scenario: Coroutine[Any, Any, None]) -> None:
+    """Run ``scenario`` on an event loop in a new thread (the test's own thread stays where
+    it is), then close the gate, as the app's shutdown closes it."""
+    loop_thread = threading.Thread(target=asyncio.run, args=(scenario,))
+    loop_thread.start()
+    loop_thread.join(timeout=10)
+    gate.close()
 
-    The gate is closed afterwards, as the app's shutdown closes it.
-    """
+
+def _cores_seen_by_gate_threads(gate: DatabaseGate, loop_cores: list[int]) -> list[set[int]]:
+    """An event loop on each of ``loop_cores`` in turn: the cores a gate thread may run on then."""
     seen: list[set[int]] = []
 
     async def scenario() -> None:
@@ -31,10 +39,7 @@ def _cores_seen_by_gate_threads(gate: DatabaseGate, loop_cores: list[int]) -> li
             for _ in range(gate.slots):
                 seen.append(await gate.run(os.sched_getaffinity, 0))
 
-    loop_thread = threading.Thread(target=asyncio.run, args=(scenario(),))
-    loop_thread.start()
-    loop_thread.join(timeout=10)
-    gate.close()
+    _on_a_loop_thread_of_its_own(gate, scenario())
     return seen
 
 
@@ -62,9 +67,6 @@ def test_a_gate_closed_and_served_again_on_the_same_loop_still_follows_it() -> N
         await asyncio.sleep(5 * FOLLOW_PERIOD_SECONDS)
         seen.append(await gate.run(os.sched_getaffinity, 0))
 
-    loop_thread = threading.Thread(target=asyncio.run, args=(scenario(),))
-    loop_thread.start()
-    loop_thread.join(timeout=10)
-    gate.close()
+    _on_a_loop_thread_of_its_own(gate, scenario())
 
     assert seen == [{first}]
