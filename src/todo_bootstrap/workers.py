@@ -62,7 +62,9 @@ def worker_sockets(host: str, port: int, count: int, backlog: int) -> list[socke
 
 def _reuse_port_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # The protocol named, not left 0: asyncio turns Nagle off (TCP_NODELAY) only on
+    # accepted sockets whose protocol reads IPPROTO_TCP, and they inherit this one's.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)

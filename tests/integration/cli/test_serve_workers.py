@@ -8,6 +8,7 @@ could take them all; here the kernel spreads them over both workers.
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import os
 import signal
@@ -55,6 +56,33 @@ def test_connections_made_before_any_worker_accepts_wait_on_every_socket() -> No
 
     assert sum(waiting) == 16
     assert min(waiting) > 0  # the kernel hashes each connection to a socket (1 in 32,768 to fail)
+
+
+def test_connections_accepted_by_the_asyncio_loop_send_without_delay() -> None:
+    """asyncio (uvicorn's loop without uvloop) turns Nagle off only where the protocol
+    reads TCP: on a socket made with protocol 0, 2 workers answered 365 req/s, each
+    response waiting 44 ms for the client's delayed ACK (3,858 with it named)."""
+    (listening,) = worker_sockets("127.0.0.1", 0, 1, backlog=16)
+    port = listening.getsockname()[1]
+
+    async def accept_one() -> int:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def on_connect(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(on_connect, sock=listening)
+        async with server:
+            _, client = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                return await asyncio.wait_for(accepted, timeout=5)
+            finally:
+                client.close()
+
+    with asyncio.Runner(loop_factory=asyncio.SelectorEventLoop) as runner:
+        assert runner.run(accept_one()) != 0
 
 
 def _accept_all(listening: socket.socket) -> int:
