@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from bench.write_ceiling import CLIENTS, SECONDS
+
 MIB = 1024 * 1024
 #: Throughput bars against the floor; p99 at most 2x the floor's everywhere.
 RPS_BARS = {"get": 0.6, "mixed": 0.6, "create": 0.5, "update": 0.5}
@@ -232,6 +234,47 @@ def _feed_cost(results: dict[str, Any], put: Callable[[str], None]) -> None:
     put("")
 
 
+def _ceiling(results: dict[str, Any], put: Callable[[str], None]) -> None:
+    """One user's creates on PostgreSQL alone, against the plain floor's bar."""
+    rates = results.get("ceiling")
+    if not rates:
+        return
+    put("## One user's creates on PostgreSQL alone")
+    put("")
+    put(
+        f"pgbench, {CLIENTS} clients, prepared statements, {SECONDS} s each, no Python server "
+        "(`bench/write_ceiling.py`). The service's create moves the user's `change_clocks` "
+        "row (the feed's number in commit order, the quota's count) and holds it to its "
+        "commit, so one user's creates are serialised whoever sends them; the bench's writer "
+        "is one user."
+    )
+    put("")
+    put("| statement | creates/s |")
+    put("|---|---:|")
+    for name, rate in rates.items():
+        put(f"| {name} | {_f(rate, 0)} |")
+    put("")
+    entries = results["levels"].get(str(CLIENTS), {})
+    if "create" not in entries:
+        return
+    bar = RPS_BARS["create"] * _mean(entries["create"]["floors"], "rps")
+    one_user = rates["feed, one user"]
+    line = (
+        f"The create bar at {CLIENTS} connections, {RPS_BARS['create']}x the plain floor, is "
+        f"{_f(bar, 0)} creates/s. PostgreSQL alone, both cores its own and no server, runs "
+        f"the service's create for one user at {_f(one_user, 0)} (**{_f(one_user / bar)}x the "
+        "bar**)"
+    )
+    if fed := entries.get("create_feed"):
+        fed_rps = _mean(fed["floors"], "rps")
+        line += (
+            f"; the floor sending that statement reached {_f(fed_rps, 0)} "
+            f"(**{_f(fed_rps / bar)}x the bar**)"
+        )
+    put(line + ".")
+    put("")
+
+
 def mean_of(values: list[float]) -> float:
     return sum(values) / len(values)
 
@@ -254,5 +297,6 @@ def render(results: dict[str, Any]) -> str:
         put("")
         _triples(results, entries, put)
     _feed_cost(results, put)
+    _ceiling(results, put)
     _findings(results, put)
     return "\n".join(lines) + "\n"

@@ -46,7 +46,7 @@ from urllib.parse import quote
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
-from bench import profile, rate_limit_cost
+from bench import profile, rate_limit_cost, write_ceiling
 from bench.database import Reading, Watch, bench_database, seed
 from bench.driver import Kind, finish_wrk, start_wrk, write_plan, wrk_argv
 from bench.report import render, targets
@@ -555,6 +555,10 @@ class Bench:
         self.stop(app, floor)
         log("2 workers, nothing pinned: floor, app, floor")
         workers2 = self.workers2()
+        ceiling = None
+        if "create" in self.items:
+            log("one user's creates on PostgreSQL alone (pgbench, bench/write_ceiling.py)")
+            ceiling = write_ceiling.measure(self.url)
         results: dict[str, Any] = {
             "meta": {
                 "started": started.isoformat(timespec="seconds"),
@@ -574,6 +578,7 @@ class Bench:
             "cursor": cursor,
             "soak": soak,
             "profile": prof,
+            "ceiling": ceiling,
         }
         results["targets"] = targets(results)
         return results
