@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bench.write_ceiling import CLIENTS, SECONDS
-
 MIB = 1024 * 1024
 #: Throughput bars against the floor; p99 at most 2x the floor's everywhere.
 RPS_BARS = {"get": 0.6, "mixed": 0.6, "create": 0.5, "update": 0.5}
@@ -236,13 +234,14 @@ def _feed_cost(results: dict[str, Any], put: Callable[[str], None]) -> None:
 
 def _ceiling(results: dict[str, Any], put: Callable[[str], None]) -> None:
     """One user's creates on PostgreSQL alone, against the plain floor's bar."""
-    rates = results.get("ceiling")
-    if not rates:
+    ceiling = results.get("ceiling")
+    if not ceiling:
         return
+    rates, clients, seconds = ceiling["rates"], ceiling["clients"], ceiling["seconds"]
     put("## One user's creates on PostgreSQL alone")
     put("")
     put(
-        f"pgbench, {CLIENTS} clients, prepared statements, {SECONDS} s each, no Python server "
+        f"pgbench, {clients} clients, prepared statements, {seconds} s each, no Python server "
         "(`bench/write_ceiling.py`). The service's create moves the user's `change_clocks` "
         "row (the feed's number in commit order, the quota's count) and holds it to its "
         "commit, so one user's creates are serialised whoever sends them; the bench's writer "
@@ -254,13 +253,13 @@ def _ceiling(results: dict[str, Any], put: Callable[[str], None]) -> None:
     for name, rate in rates.items():
         put(f"| {name} | {_f(rate, 0)} |")
     put("")
-    entries = results["levels"].get(str(CLIENTS), {})
+    entries = results["levels"].get(str(clients), {})
     if "create" not in entries:
         return
     bar = RPS_BARS["create"] * _mean(entries["create"]["floors"], "rps")
     one_user = rates["feed, one user"]
     line = (
-        f"The create bar at {CLIENTS} connections, {RPS_BARS['create']}x the plain floor, is "
+        f"The create bar at {clients} connections, {RPS_BARS['create']}x the plain floor, is "
         f"{_f(bar, 0)} creates/s. PostgreSQL alone, both cores its own and no server, runs "
         f"the service's create for one user at {_f(one_user, 0)} (**{_f(one_user / bar)}x the "
         "bar**)"

@@ -44,7 +44,7 @@ CLIENTS: Final = 16
 SECONDS: Final = 5
 #: Never reached: the quota is checked, as in the service, and never refuses.
 LIMIT: Final = 1_000_000_000
-#: Stand-ins replaced in the rendered SQL: a fresh id per row, and the user.
+#: Stand-in for the row's id in the rendered SQL, replaced by a fresh id per row.
 _ID: Final = "00000000-0000-4000-8000-00000000c0de"
 _TPS: Final = re.compile(r"^tps = ([0-9.]+)", re.MULTILINE)
 
@@ -52,29 +52,25 @@ _TPS: Final = re.compile(r"^tps = ([0-9.]+)", re.MULTILINE)
 def _rendered(connection: Any, user: str) -> dict[str, str]:
     """The three statements as pgbench scripts (values inlined by psycopg2)."""
     now = datetime.now(UTC)
-    common = {"title": "Bench task", "description": None, "status": "pending", "priority": "low"}
-    plain = {
-        **common,
+    common = {
         "id": _ID,
-        "user": user,
+        "title": "Bench task",
         "title_key": "bench task",
+        "description": None,
         "description_key": None,
+        "status": "pending",
         "status_rank": 0,
+        "priority": "low",
         "priority_rank": 0,
         "completed_at": None,
-        "now": now,
     }
+    plain = common | {"user": user, "now": now}
     compiled = created_statement().compile(dialect=postgresql.psycopg2.dialect())
-    feed = dict(compiled.params) | {
+    feed = {
+        **compiled.params,
         **common,
-        "id": _ID,
         "user_id": user,
-        "title_key": "bench task",
-        "description_key": None,
-        "status_rank": 0,
-        "priority_rank": 0,
         "due_date": None,
-        "completed_at": None,
         "created_at": now,
         "updated_at": now,
         "version": 1,
@@ -108,8 +104,8 @@ def _tps(pgbench: str, url: str, script: Path) -> float:
     return float(found.group(1))
 
 
-def measure(url: str) -> dict[str, float] | None:
-    """Creates a second for each statement, or ``None`` without pgbench."""
+def measure(url: str) -> dict[str, Any] | None:
+    """How it ran and the creates a second of each statement, or ``None`` without pgbench."""
     pgbench = shutil.which("pgbench")
     if pgbench is None:
         return None
@@ -124,7 +120,7 @@ def measure(url: str) -> dict[str, float] | None:
                     script = Path(work) / f"{len(rates)}.sql"
                     script.write_text(sql + ";\n")
                     rates[name] = _tps(pgbench, url, script)
-                return rates
+                return {"clients": CLIENTS, "seconds": SECONDS, "rates": rates}
         finally:
             with connection.cursor() as cursor:
                 for table in ("task_changes", "tasks", "change_clocks"):
@@ -135,11 +131,11 @@ def measure(url: str) -> dict[str, float] | None:
 
 
 def main(argv: list[str]) -> int:
-    rates = measure(argv[1])
-    if rates is None:
+    measured = measure(argv[1])
+    if measured is None:
         print("pgbench is not installed", file=sys.stderr)
         return 1
-    for name, rate in rates.items():
+    for name, rate in measured["rates"].items():
         print(f"{name:26s} {rate:9,.0f} creates/s")
     return 0
 
