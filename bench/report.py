@@ -114,7 +114,8 @@ def _notes(results: dict[str, Any], put: Callable[[str], None]) -> None:
     )
     put(
         f"- one uvicorn worker each, servers on CPU {pin['servers']}, wrk on CPU {pin['wrk']}, "
-        "PostgreSQL unpinned; the app with its default settings (`DB_POOL_SIZE` 10); the "
+        "PostgreSQL unpinned; the app with its default settings (`DB_POOL_SIZE` 10, 5 per "
+        "worker with 2 workers); the "
         f"floor: Starlette, a psycopg 3 async pool of {meta['floor_pool']} per worker, "
         "autocommit, one statement per request"
     )

@@ -134,6 +134,7 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[int, int]]:
     upgrade_database(url)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "JWT_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
+    env.pop("DB_POOL_SIZE", None)  # the default
     command = [sys.executable, "-m", "todo_bootstrap", "--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(
         [*command, "--workers", "2"], cwd=tmp_path, env=env, stderr=subprocess.PIPE
@@ -196,3 +197,19 @@ def test_sixteen_connections_opened_at_once_are_served_by_both_workers(
     assert sum(per_worker) == 16
     # The kernel hashes each connection to a socket: both get some (1 in 32,768 to fail).
     assert min(per_worker) > 0
+
+
+def test_two_workers_share_the_default_pool_of_ten_connections(
+    two_workers: tuple[int, int],
+) -> None:
+    """``DB_POOL_SIZE`` unset: each of the 2 workers starts with 5 (``serve.worker_pool_size``)."""
+    _, parent = two_workers
+    pools = [_environment_of(pid).get("DB_POOL_SIZE") for pid in _workers_of(parent)]
+
+    assert pools == ["5", "5"]
+
+
+def _environment_of(pid: int) -> dict[str, str]:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    pairs = (entry.decode().partition("=") for entry in entries if entry)
+    return {name: value for name, _, value in pairs}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +32,20 @@ def served(monkeypatch: pytest.MonkeyPatch, migrated_url: str) -> list[dict[str,
     calls: list[dict[str, Any]] = []
 
     def fake_run(app: str, **options: Any) -> None:
-        calls.append({"app": app, **options})
+        calls.append({"app": app, "pool_size": os.environ.get("DB_POOL_SIZE"), **options})
 
     def fake_run_workers(app: str, **options: Any) -> None:
-        calls.append({"app": app, "workers_on_own_sockets": True, **options})
+        pool_size = os.environ.get("DB_POOL_SIZE")
+        calls.append(
+            {"app": app, "workers_on_own_sockets": True, "pool_size": pool_size, **options}
+        )
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     monkeypatch.setattr(serve_module, "run_workers", fake_run_workers)
     monkeypatch.chdir("/")
     monkeypatch.setenv("DATABASE_URL", migrated_url)
     monkeypatch.setenv("LOG_LEVEL", "INFO")
+    monkeypatch.delenv("DB_POOL_SIZE", raising=False)
     return calls
 
 
@@ -61,6 +66,32 @@ def test_it_serves_the_app_factory_with_the_given_host_port_and_workers(
     assert call.get("workers_on_own_sockets", False) is spreads_connections()
     assert "JsonFormatter" in str(call["log_config"]["formatters"])
     assert call["access_log"] is False  # todo_http.request_log writes the request lines
+
+
+@pytest.mark.parametrize(("workers", "pool_size"), [(1, "10"), (2, "5"), (3, "4"), (16, "1")])
+def test_unset_the_pool_is_the_servers_split_over_its_workers(
+    served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, workers: int, pool_size: str
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+
+    assert entry.main(["--port", "9000", "--workers", str(workers)]) == 0
+
+    [call] = served
+    assert call["pool_size"] == pool_size  # what the worker processes start with
+    assert "DB_POOL_SIZE" not in os.environ  # this process's environment as it was
+
+
+def test_a_pool_size_that_is_set_is_each_workers(
+    served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("DB_POOL_SIZE", "7")
+
+    assert entry.main(["--port", "9000", "--workers", "2"]) == 0
+
+    [call] = served
+    assert call["pool_size"] == "7"
+    assert os.environ["DB_POOL_SIZE"] == "7"
 
 
 def test_it_refuses_to_start_when_the_jwks_url_is_not_http(
