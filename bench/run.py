@@ -37,6 +37,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,7 +48,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from bench import profile, rate_limit_cost, write_ceiling
-from bench.database import Reading, Watch, bench_database, seed
+from bench.database import Reading, Watch, bench_database, one_task_each, seed
 from bench.driver import Kind, finish_wrk, start_wrk, write_plan, wrk_argv
 from bench.report import render, targets
 from bench.servers import Server, machine_busy_seconds, pin_workers, prioritise, start
@@ -63,6 +64,8 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 BENCH_TASK_LIMIT: Final = 1_000_000_000
 RESULTS: Final = ROOT / "bench" / "results"
 PAGE: Final = 20
+#: Users of the writes spread over users (``*_many_users``), each with one task to edit.
+MANY_USERS: Final = 64
 #: Cumulative statistics reach shared memory about once a second per backend.
 SETTLE_SECONDS: Final = 1.1
 #: Connections of each floor worker (``BENCH_FLOOR_POOL`` to try another size): one for
@@ -126,7 +129,10 @@ class Scenario:
     kinds: list[Kind]  # "{cursor}" in a path is the server's own deep cursor
 
 
-def scenarios(tokens: dict[str, str], depth: int) -> dict[str, Scenario]:
+def scenarios(
+    tokens: dict[str, str], depth: int, many: Sequence[tuple[str, str]] = ()
+) -> dict[str, Scenario]:
+    """Every scenario; ``many``: (token, the id of its user's one task) of the many users."""
     main, deep, writer = tokens["main"], tokens["deep"], tokens["writer"]
     get = Kind(70, "GET", "/api/tasks/{id}", main)
     page1 = Kind(10, "GET", f"/api/tasks?limit={PAGE}", main)
@@ -156,6 +162,19 @@ def scenarios(tokens: dict[str, str], depth: int) -> dict[str, Scenario]:
         one("create_feed", "create (POST), floor + the feed's bookkeeping", create_feed),
         one("update", "update (PATCH title)", update),
         one("update_feed", "update (PATCH title), floor + the feed's bookkeeping", update_feed),
+        # The same writes, each request by one of many users as real traffic is (users
+        # rarely write concurrently): what the one user's scenarios cost apart from its
+        # change_clocks row, which serialises that user's writes to their commit.
+        Scenario(
+            "create_many_users",
+            f"create (POST), each by one of {len(many)} users",
+            [Kind(1, "POST", "/api/tasks", token, create.body) for token, _ in many],
+        ),
+        Scenario(
+            "update_many_users",
+            f"update (PATCH title), each by one of {len(many)} users",
+            [Kind(1, "PATCH", f"/api/tasks/{task}", token, update.body) for token, task in many],
+        ),
         Scenario(
             "mixed",
             "mix 70% get / 10% list / 10% create / 10% update",
@@ -167,7 +186,7 @@ def scenarios(tokens: dict[str, str], depth: int) -> dict[str, Scenario]:
             [get, page1, create_feed, update_feed],
         ),
     ]
-    return {item.name: item for item in items}
+    return {item.name: item for item in items if item.kinds}
 
 
 def http_get(server: Server, path: str, token: str) -> tuple[list[str], str | None]:
@@ -187,22 +206,23 @@ def http_get(server: Server, path: str, token: str) -> tuple[list[str], str | No
 
 
 class Bench:
-    def __init__(self, config: Config, url: str, users: dict[str, str], work: Path) -> None:
+    def __init__(
+        self,
+        config: Config,
+        url: str,
+        users: dict[str, str],
+        work: Path,
+        many_users: Sequence[str] = (),
+    ) -> None:
         self.config = config
         self.url = url
         self.users = users
+        self.many_users = list(many_users)
         self.work = work
         self.secret = secrets.token_urlsafe(48)
-        self.tokens = {
-            role: mint_hs256_token(secret=self.secret, subject=user, ttl_seconds=6 * 3600)
-            for role, user in users.items()
-        }
-        chosen = os.environ.get("BENCH_SCENARIOS", "").strip()
-        self.items = {
-            name: item
-            for name, item in scenarios(self.tokens, config.deep_tasks).items()
-            if not chosen or name in chosen.split(",")
-        }
+        self.tokens = {role: self.token(user) for role, user in users.items()}
+        self.chosen = os.environ.get("BENCH_SCENARIOS", "").strip()
+        self.items = self.chosen_items()
         self.ids = work / "ids.txt"
         self.cursors: dict[str, str] = {}
         self.servers: list[Server] = []
@@ -215,6 +235,18 @@ class Bench:
         self.floor_pool = _env_int("BENCH_FLOOR_POOL", FLOOR_POOL)
         self.waited = 0.0
         self.reruns = 0
+
+    def token(self, user: str) -> str:
+        return mint_hs256_token(secret=self.secret, subject=user, ttl_seconds=6 * 3600)
+
+    def chosen_items(self, many: Sequence[tuple[str, str]] = ()) -> dict[str, Scenario]:
+        """The scenarios of the run (``BENCH_SCENARIOS``), with the many users' writes once
+        their tasks are seeded."""
+        return {
+            name: item
+            for name, item in scenarios(self.tokens, self.config.deep_tasks, many).items()
+            if not self.chosen or name in self.chosen.split(",")
+        }
 
     # -- servers
 
@@ -527,6 +559,8 @@ class Bench:
         upgrade_database(self.url)
         counts = {self.users["main"]: c.main_tasks, self.users["deep"]: c.deep_tasks + 500}
         self.ids.write_text("\n".join(seed(self.url, counts)) + "\n")
+        tasks = one_task_each(self.url, self.many_users)
+        self.items = self.chosen_items([(self.token(user), tasks[user]) for user in tasks])
         self.watch = Watch(self.url)
         log("statements per request on the wire (a proxied app and floor, not timed)")
         census = self.census()
@@ -635,13 +669,14 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_id = uuid.uuid4().hex[:8]
     users = {role: f"bench-{run_id}-{role}" for role in ("main", "deep", "writer")}
+    many_users = [f"bench-{run_id}-user{index:02d}" for index in range(MANY_USERS)]
     work = Path(tempfile.mkdtemp(prefix="todo-bench-"))
     RESULTS.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     try:
-        with bench_database(list(users.values())) as database:
+        with bench_database([*users.values(), *many_users]) as database:
             log(f"database: {database.origin}")
-            bench = Bench(config, database.url, users, work)
+            bench = Bench(config, database.url, users, work, many_users)
             try:
                 results = bench.run(stamp)
             except BaseException:
