@@ -275,6 +275,28 @@ def _ceiling(results: dict[str, Any], put: Callable[[str], None]) -> None:
     put("")
 
 
+def _plans(results: dict[str, Any], put: Callable[[str], None]) -> None:
+    """Each statement as plain ``Query`` messages and prepared, on PostgreSQL alone."""
+    plans = results.get("plans")
+    if not plans:
+        return
+    put("## Parsing and planning, statement by statement")
+    put("")
+    put(
+        f"pgbench, 1 client, {plans['seconds']} s each, `synchronous_commit = off` "
+        "(`bench/plan_cost.py`): the service's statements (psycopg2 sends each as a plain "
+        "`Query`, parsed and planned every time) and the floor's, sent that way and prepared "
+        "(as the floor's psycopg 3 sends them after a few uses)."
+    )
+    put("")
+    put("| statement | simple /s | prepared /s | prepared / simple |")
+    put("|---|---:|---:|---:|")
+    for name, rates in plans["rates"].items():
+        simple, prepared = rates["simple"], rates["prepared"]
+        put(f"| {name} | {_f(simple, 0)} | {_f(prepared, 0)} | {_f(prepared / simple)} |")
+    put("")
+
+
 def mean_of(values: list[float]) -> float:
     return sum(values) / len(values)
 
@@ -298,5 +320,6 @@ def render(results: dict[str, Any]) -> str:
         _triples(results, entries, put)
     _feed_cost(results, put)
     _ceiling(results, put)
+    _plans(results, put)
     _findings(results, put)
     return "\n".join(lines) + "\n"

@@ -47,7 +47,7 @@ from urllib.parse import quote
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
-from bench import profile, rate_limit_cost, write_ceiling
+from bench import plan_cost, profile, rate_limit_cost, write_ceiling
 from bench.database import Reading, Watch, bench_database, one_task_each, seed
 from bench.driver import Kind, finish_wrk, start_wrk, write_plan, wrk_argv
 from bench.report import render, targets
@@ -593,6 +593,10 @@ class Bench:
         if "create" in self.items:
             log("one user's creates on PostgreSQL alone (pgbench, bench/write_ceiling.py)")
             ceiling = write_ceiling.measure(self.url)
+        log(
+            "parsing and planning: each statement simple and prepared (pgbench, bench/plan_cost.py)"
+        )
+        plans = plan_cost.measure(self.url)
         results: dict[str, Any] = {
             "meta": {
                 "started": started.isoformat(timespec="seconds"),
@@ -613,6 +617,7 @@ class Bench:
             "soak": soak,
             "profile": prof,
             "ceiling": ceiling,
+            "plans": plans,
         }
         results["targets"] = targets(results)
         return results

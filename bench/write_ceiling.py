@@ -46,10 +46,10 @@ SECONDS: Final = 5
 LIMIT: Final = 1_000_000_000
 #: Stand-in for the row's id in the rendered SQL, replaced by a fresh id per row.
 _ID: Final = "00000000-0000-4000-8000-00000000c0de"
-_TPS: Final = re.compile(r"^tps = ([0-9.]+)", re.MULTILINE)
+TPS: Final = re.compile(r"^tps = ([0-9.]+)", re.MULTILINE)
 
 
-def _rendered(connection: Any, user: str) -> dict[str, str]:
+def create_scripts(connection: Any, user: str) -> dict[str, str]:
     """The three statements as pgbench scripts (values inlined by psycopg2)."""
     now = datetime.now(UTC)
     common = {
@@ -98,7 +98,7 @@ def _tps(pgbench: str, url: str, script: Path) -> float:
     argv = [pgbench, "-n", "-M", "prepared", "-c", str(CLIENTS), "-j", "2"]
     argv += ["-T", str(SECONDS), "-f", str(script), url]
     done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
-    found = _TPS.search(done.stdout)
+    found = TPS.search(done.stdout)
     if done.returncode != 0 or found is None:
         raise RuntimeError(f"pgbench failed: {done.stderr.strip()[-500:]}")
     return float(found.group(1))
@@ -112,7 +112,7 @@ def measure(url: str) -> dict[str, Any] | None:
     user = f"bench-ceiling-{uuid.uuid4().hex[:8]}"
     with contextlib.closing(psycopg2.connect(url)) as connection:
         connection.autocommit = True
-        scripts = _rendered(connection, user)
+        scripts = create_scripts(connection, user)
         try:
             with tempfile.TemporaryDirectory(prefix="todo-ceiling-") as work:
                 rates = {}
