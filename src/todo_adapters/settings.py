@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: int = Field(default=5, ge=1)
     db_ping_after_idle_seconds: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     db_statement_timeout_ms: int = Field(default=5000, ge=0)
+    db_prepared_statements: bool = True
     changes_retention_days: int = Field(default=30, ge=1)
     max_tasks_per_user: int = Field(default=10_000, ge=1)
     rate_limit: str = DEFAULT_RATE_LIMIT

@@ -44,6 +44,7 @@ def engine_from(settings: Settings) -> Engine:
         connect_timeout=settings.db_connect_timeout_seconds,
         ping_after_idle_seconds=settings.db_ping_after_idle_seconds,
         statement_timeout_ms=settings.db_statement_timeout_ms,
+        prepared_statements=settings.db_prepared_statements,
     )
 
 

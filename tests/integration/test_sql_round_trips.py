@@ -9,6 +9,10 @@ are one transaction. A connection back in the pool for less than
 ``ping_after_idle_seconds`` is used without a ping, so a busy server sends
 none; one idle for longer is pinged once, and one that died while idle is
 replaced before the use case sees it.
+
+The statements are counted as SQLAlchemy compiles them (``prepared_statements``
+off, so that their text can be read here); the same use cases prepared, and
+what that sends, are in ``test_sql_prepared.py``.
 """
 
 from __future__ import annotations
@@ -100,6 +104,7 @@ def wired_engine(postgres_url: str, proxy: TcpProxy, idle_window: float) -> Iter
         proxy.through(postgres_url),
         ping_after_idle_seconds=idle_window,
         statement_timeout_ms=STATEMENT_TIMEOUT_MS,
+        prepared_statements=False,
     )
     yield engine
     engine.dispose()

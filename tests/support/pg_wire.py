@@ -23,16 +23,34 @@ _GSSENC_REQUEST: Final = 80877104
 _TIMEOUT_PREFIX: Final = re.compile(r"^\s*SET LOCAL statement_timeout = \d+;\s*")
 
 
-def classify(query: str) -> str:
+#: A statement prepared in SQL and run in the same message (``todo_adapters.sql.prepared``).
+_PREPARE: Final = re.compile(
+    r"^PREPARE (\w+) \((?:[^()]|\([^()]*\))*\) AS (.*); EXECUTE \1 \(.*\)$", re.DOTALL
+)
+#: ... and run again, by name.
+_EXECUTE: Final = re.compile(r"^EXECUTE (\w+) \(")
+
+
+def classify(query: str, prepared: dict[str, str] | None = None) -> str:
     """``PING`` for a bare ``SELECT 1``, else the first keyword in capitals.
 
     A statement carrying the statement-timeout prefix is classified by the
-    statement itself (the prefix rides in the same message: no round trip).
+    statement itself (the prefix rides in the same message: no round trip),
+    and so is one prepared in SQL: ``PREPARE name AS <statement>; EXECUTE
+    name`` by the statement, which ``prepared`` (when given) then remembers by
+    name for a later ``EXECUTE name`` alone.
     """
     query = _TIMEOUT_PREFIX.sub("", query, count=1)
     text = " ".join(query.strip().rstrip(";").split())
     if text.lower() == "select 1":
         return "PING"
+    if found := _PREPARE.match(text):
+        kind = classify(found.group(2))
+        if prepared is not None:
+            prepared[found.group(1)] = kind
+        return kind
+    if (found := _EXECUTE.match(text)) and prepared is not None:
+        return prepared.get(found.group(1), "EXECUTE")
     return text.split(" ", 1)[0].upper() if text else "EMPTY"
 
 
@@ -42,6 +60,8 @@ class WireLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.kinds: list[str] = []
+        #: What each statement prepared in SQL is, by name (names are the same everywhere).
+        self.prepared: dict[str, str] = {}
         #: How many recorded messages carried the statement-timeout prefix.
         self.timed = 0
 
@@ -97,6 +117,6 @@ class WireLog:
 
     def _record(self, query: str) -> None:
         with self._lock:
-            self.kinds.append(classify(query))
+            self.kinds.append(classify(query, self.prepared))
             if _TIMEOUT_PREFIX.match(query):
                 self.timed += 1

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from todo_adapters.sql.prepared import prepared
 from todo_adapters.sql.rows import (
     change_clocks_table,
     idempotency_keys_table,
@@ -212,7 +213,7 @@ def stamped_statement(base: Insert | Update | Delete, *, removed: int = 0) -> In
     tasks = tasks_table()
     written = base.returning(tasks.c.user_id, tasks.c.id).cte("written")
     bumped = _bumped(written, removed)
-    return _stamp_upsert(written, bumped).add_cte(written, bumped)
+    return prepared(_stamp_upsert(written, bumped).add_cte(written, bumped))
 
 
 @cache
@@ -226,7 +227,7 @@ def row_stamped_statement(base: Update) -> Select[Any]:
     written = base.cte("written")
     bumped = _bumped(written, removed=0)
     stamped = _stamp_upsert(written, bumped).cte("stamped")
-    return select(*written.c).add_cte(bumped, stamped)
+    return prepared(select(*written.c).add_cte(bumped, stamped))
 
 
 def _bumped(written: CTE, removed: int) -> CTE:
@@ -360,4 +361,4 @@ def created_statement() -> Insert:
         .cte("written")
     )
     stamp = _stamp_written(written, counted, literal(None, type_=changes.c.deleted_at.type))
-    return stamp.add_cte(counted, written)
+    return prepared(stamp.add_cte(counted, written))

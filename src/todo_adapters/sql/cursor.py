@@ -17,7 +17,8 @@ disconnect invalidates the connection, so the pool does not hand it out
 again. Rows come back as psycopg2 decodes them (aware datetimes, UUIDs,
 parsed JSON), which the mapper reads as it reads SQLAlchemy's. Used only in
 autocommit (``SqlUnitOfWork``), where SQLAlchemy has no transaction to keep
-track of, and only for reads.
+track of, and only for reads. A statement marked ``prepared`` goes as its
+``EXECUTE`` when the engine allows it (``prepared``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,15 @@ from sqlalchemy import ClauseElement, Connection, Select, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from todo_adapters.sql.prepared import (
+    PREPARED,
+    PreparedStatement,
+    is_marked,
+    known_names,
+    prepared_statement,
+    send_prepared,
+)
+
 Processor = Callable[[Any], Any]
 
 
@@ -42,6 +52,7 @@ class CursorStatement:
     compiled: SQLCompiler
     processors: tuple[tuple[str, Processor], ...]
     columns: tuple[str, ...]
+    prepared: PreparedStatement | None = None
 
     def parameters(self, given: Mapping[str, Any]) -> MutableMapping[str, Any]:
         """``given`` with the statement's own literals added, each through its type's processor."""
@@ -68,7 +79,11 @@ def cursor_statement(statement: ClauseElement, dialect: Dialect) -> CursorStatem
         if process is not None:
             processors[compiled.escaped_bind_names.get(name, name)] = process
     columns = tuple(statement.selected_columns.keys()) if isinstance(statement, Select) else ()
-    return CursorStatement(compiled.string, compiled, tuple(processors.items()), columns)
+    marked = dialect.name == "postgresql" and is_marked(statement)
+    as_prepared = prepared_statement(compiled) if marked else None
+    return CursorStatement(
+        compiled.string, compiled, tuple(processors.items()), columns, as_prepared
+    )
 
 
 def fetch_rows(
@@ -79,14 +94,24 @@ def fetch_rows(
     dbapi_error = dialect.loaded_dbapi.Error
     dbapi_connection = connection.connection.dbapi_connection
     assert dbapi_connection is not None  # a connection in use is never detached
-    sql: str = statement.sql
-    sent: Any = statement.parameters(parameters)
+    prepared = statement.prepared
+    if prepared is not None and not connection.get_execution_options().get(PREPARED):
+        prepared = None
+    processed: Any = statement.parameters(parameters)
     try:
         cursor = dbapi_connection.cursor()
         try:
-            for listener in connection.dispatch.before_cursor_execute:
-                sql, sent = listener(connection, cursor, sql, sent, None, False)
-            cursor.execute(sql, sent)
+
+            def send(sql: str) -> None:
+                sent = processed
+                for listener in connection.dispatch.before_cursor_execute:
+                    sql, sent = listener(connection, cursor, sql, sent, None, False)
+                cursor.execute(sql, sent)
+
+            if prepared is None:
+                send(statement.sql)
+            else:
+                send_prepared(prepared, known_names(connection.info), send, dbapi_error)
             rows = cursor.fetchall()
         finally:
             cursor.close()

@@ -49,6 +49,8 @@ from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, StaticPool
 
+from todo_adapters.sql.prepared import PREPARED
+
 #: Execution option telling the SQLite ``begin`` hook the transaction will write.
 WRITE_INTENT: Final = "todo_write_intent"
 
@@ -113,6 +115,7 @@ def make_engine(
     connect_timeout: int = 5,
     ping_after_idle_seconds: float | None = PING_AFTER_IDLE_SECONDS,
     statement_timeout_ms: int | None = None,
+    prepared_statements: bool = True,
     echo: bool = False,
 ) -> Engine:
     """An engine for ``url``, configured as the module docstring describes.
@@ -122,6 +125,8 @@ def make_engine(
     ``statement_timeout_ms``: PostgreSQL cancels a statement running longer
     (``None`` or 0: no limit; migrations run without one). SQLite has no such
     setting (its writers wait on the busy timeout instead).
+    ``prepared_statements``: PostgreSQL plans the statements marked ``prepared``
+    once per connection (``prepared``).
     """
     parsed = _parse(url)
     pool: dict[str, Any] = {
@@ -145,6 +150,7 @@ def make_engine(
         echo=echo,
         connect_args=connect_args,
         pool_pre_ping=ping_after_idle_seconds == 0,
+        execution_options={PREPARED: prepared_statements},
         **pool,
     )
     event.listen(engine, "connect", _postgres_on_connect)

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from todo_adapters.sql.mapper import COLUMNS, IMMUTABLE_COLUMNS
+from todo_adapters.sql.prepared import prepared
 from todo_adapters.sql.rows import task_tags_table, tasks_table
 
 #: A SELECT of any columns.
@@ -49,7 +50,7 @@ def get_statement(*, for_update: bool) -> AnySelect:
     statement = select(*table.c).where(
         table.c.id == bindparam(MATCH_ID), table.c.user_id == bindparam(MATCH_USER_ID)
     )
-    return statement.with_for_update() if for_update else statement
+    return statement.with_for_update() if for_update else prepared(statement)
 
 
 @cache
