@@ -25,7 +25,7 @@ from tests.support.tcp_proxy import TcpProxy
 from todo_adapters.sql import make_engine
 from todo_adapters.sql.changes import created_statement
 from todo_adapters.sql.engine import statement_timeout_prefix
-from todo_adapters.sql.prepared import KNOWN, prepared_statement
+from todo_adapters.sql.prepared import EXISTS, KNOWN, MISSING, prepared_statement, send_prepared
 from todo_adapters.sql.statements import get_statement, patch_statement
 from todo_core.edits import TaskChanges, TaskDraft
 from todo_core.errors import TaskNotFound
@@ -221,3 +221,45 @@ def test_a_prepared_statement_declares_its_parameters_types_and_is_named_by_its_
     assert again is not None
     assert again.name == get.name
     assert prepared_statement(patch.compile(dialect=dialect)) is not None
+
+
+class _ServerError(Exception):
+    def __init__(self, pgcode: str) -> None:
+        super().__init__(pgcode)
+        self.pgcode = pgcode
+
+
+def test_a_statement_the_server_connections_keep_disagreeing_about_goes_as_compiled() -> None:
+    """Through a transaction pooler each message may land on another server connection."""
+    dialect = postgresql.psycopg2.dialect()  # type: ignore[no-untyped-call]
+    statement = prepared_statement(get_statement(for_update=False).compile(dialect=dialect))
+    assert statement is not None
+    answers = iter([_ServerError(EXISTS), _ServerError(MISSING)])
+    sent: list[str] = []
+
+    def send(message: str) -> str:
+        sent.append(message)
+        answer = next(answers, None)
+        if answer is not None:
+            raise answer
+        return "rows"
+
+    known: set[str] = set()
+    assert send_prepared(statement, known, send, _ServerError) == "rows"
+    assert _shapes(sent) == ["PREPARE+EXECUTE", "EXECUTE", "SELECT"]
+    assert sent[-1] == statement.plain
+
+
+def test_a_server_error_of_the_statement_itself_is_not_sent_again() -> None:
+    dialect = postgresql.psycopg2.dialect()  # type: ignore[no-untyped-call]
+    statement = prepared_statement(get_statement(for_update=False).compile(dialect=dialect))
+    assert statement is not None
+    sent: list[str] = []
+
+    def send(message: str) -> str:
+        sent.append(message)
+        raise _ServerError("23505")
+
+    with pytest.raises(_ServerError):
+        send_prepared(statement, {statement.name}, send, _ServerError)
+    assert _shapes(sent) == ["EXECUTE"]

@@ -19,9 +19,11 @@ write) are prepared in SQL, in autocommit only:
   PgBouncer in transaction mode hands each message to any of its server
   connections, and a session pooler may ``DISCARD ALL``. "Does not exist"
   (26000) sends the message again with its ``PREPARE``, "already exists"
-  (42P05) again as a bare ``EXECUTE``. In autocommit a failed message leaves
-  nothing behind (it was its own implicit transaction), so sending it again
-  is safe; inside a transaction statements are never prepared.
+  (42P05) again as a bare ``EXECUTE``; if that lands on a server connection
+  that disagrees again, the statement goes as compiled, which any server
+  connection runs. In autocommit a failed message leaves nothing behind (it
+  was its own implicit transaction), so sending it again is safe; inside a
+  transaction statements are never prepared.
 - Parameters are declared with the types SQLAlchemy gives them (PostgreSQL
   would take a value in a select list for text).
 - PostgreSQL plans a prepared statement for its values for its first five
@@ -47,8 +49,8 @@ from sqlalchemy.types import NullType
 PREPARED: Final = "todo_prepared"
 #: Key of the names prepared on a connection, in its pool record's ``info``.
 KNOWN: Final = "todo_prepared_names"
-#: How many times a message is sent when the server connection disagrees.
-ATTEMPTS: Final = 3
+#: How many times a statement is sent prepared before it goes as compiled.
+ATTEMPTS: Final = 2
 #: SQLSTATEs of a prepared statement missing, and of one already there.
 MISSING: Final = "26000"
 EXISTS: Final = "42P05"
@@ -78,6 +80,7 @@ class PreparedStatement:
     name: str
     prepare: str
     execute: str
+    plain: str
 
     def message(self, known: set[str]) -> str:
         """What to send on a connection that has prepared ``known``."""
@@ -130,7 +133,7 @@ def prepared_statement(compiled: SQLCompiler) -> PreparedStatement | None:
     name = f"todo_{digest}"
     values = ", ".join(f"%({parameter})s" for parameter in order)
     prepare, execute = f"PREPARE {name} ({types}) AS {body}", f"EXECUTE {name} ({values})"
-    return PreparedStatement(name, prepare, execute)
+    return PreparedStatement(name, prepare, execute, sql)
 
 
 def send_prepared(
@@ -139,17 +142,18 @@ def send_prepared(
     send: Callable[[str], R],
     error_type: type[BaseException] | tuple[type[BaseException], ...],
 ) -> R:
-    """``send(message)`` of ``statement``, again when the server connection disagrees."""
-    for attempt in range(1, ATTEMPTS + 1):
+    """``send(message)`` of ``statement``; again when the server connection disagrees,
+    and as compiled when it still does (see the module docstring)."""
+    for _ in range(ATTEMPTS):
         try:
             result = send(statement.message(known))
         except error_type as error:
-            if attempt == ATTEMPTS or not statement.retry(error, known):
+            if not statement.retry(error, known):
                 raise
             continue
         statement.sent(known)
         return result
-    raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
+    return send(statement.plain)
 
 
 def known_names(info: dict[Any, Any]) -> set[str]:
