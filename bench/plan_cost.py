@@ -12,7 +12,10 @@ the two is, statement by statement, with no Python server in the way.
 
 ``synchronous_commit = off`` for these sessions only: a write's commit then
 does not wait for its WAL flush, which is the disk's and the same in both
-modes, so the rates weigh the statement itself.
+modes, so the rates weigh the statement itself. The tables are vacuumed
+first (in ``make bench`` it runs after the writes of every scenario and of
+``write_ceiling``, whose dead rows and pending index entries would otherwise
+land on whichever statement runs first).
 
 Rows are written under a user id of this run's own and deleted afterwards.
 """
@@ -116,6 +119,7 @@ def measure(url: str) -> dict[str, Any] | None:
     with contextlib.closing(psycopg2.connect(url)) as connection:
         connection.autocommit = True
         with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) tasks, task_changes, change_clocks")
             cursor.execute(
                 "INSERT INTO tasks (id, user_id, title, title_key, status, status_rank, "
                 "priority, priority_rank, created_at, updated_at, version) VALUES "
