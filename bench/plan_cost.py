@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import uuid
@@ -37,7 +36,7 @@ import psycopg2
 from sqlalchemy.dialects import postgresql
 
 from bench.floor import GET_SQL, update_sql
-from bench.write_ceiling import TPS, create_scripts
+from bench.write_ceiling import create_scripts, pgbench_tps
 from todo_adapters.sql.changes import DELETED_AT, row_stamped_statement
 from todo_adapters.sql.statements import (
     MATCH_ID,
@@ -100,14 +99,9 @@ def _scripts(cursor: Any, user: str, task: str) -> dict[str, str]:
 
 
 def _rate(pgbench: str, url: str, script: Path, mode: str) -> float:
-    argv = [pgbench, "-n", "-M", mode, "-c", "1", "-j", "1", "-T", str(SECONDS)]
-    argv += ["-f", str(script), url]
+    options = ["-M", mode, "-c", "1", "-j", "1", "-T", str(SECONDS)]
     env = os.environ | {"PGOPTIONS": "-c synchronous_commit=off"}
-    done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)  # noqa: S603
-    found = TPS.search(done.stdout)
-    if done.returncode != 0 or found is None:
-        raise RuntimeError(f"pgbench failed: {done.stderr.strip()[-500:]}")
-    return float(found.group(1))
+    return pgbench_tps(pgbench, url, script, options, env)
 
 
 def measure(url: str) -> dict[str, Any] | None:

@@ -48,7 +48,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
 from bench import plan_cost, profile, rate_limit_cost, write_ceiling
-from bench.database import Reading, Watch, bench_database, one_task_each, seed
+from bench.database import Reading, Watch, bench_database, only_task_ids, seed
 from bench.driver import Kind, finish_wrk, start_wrk, write_plan, wrk_argv
 from bench.report import render, targets
 from bench.servers import Server, machine_busy_seconds, pin_workers, prioritise, start
@@ -558,8 +558,9 @@ class Bench:
         log(f"seeding {c.main_tasks:,} + {c.deep_tasks + 500:,} tasks")
         upgrade_database(self.url)
         counts = {self.users["main"]: c.main_tasks, self.users["deep"]: c.deep_tasks + 500}
+        counts |= dict.fromkeys(self.many_users, 1)
         self.ids.write_text("\n".join(seed(self.url, counts)) + "\n")
-        tasks = one_task_each(self.url, self.many_users)
+        tasks = only_task_ids(self.url, self.many_users)
         self.items = self.chosen_items([(self.token(user), tasks[user]) for user in tasks])
         self.watch = Watch(self.url)
         log("statements per request on the wire (a proxied app and floor, not timed)")

@@ -94,10 +94,12 @@ def create_scripts(connection: Any, user: str) -> dict[str, str]:
     }
 
 
-def _tps(pgbench: str, url: str, script: Path) -> float:
-    argv = [pgbench, "-n", "-M", "prepared", "-c", str(CLIENTS), "-j", "2"]
-    argv += ["-T", str(SECONDS), "-f", str(script), url]
-    done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
+def pgbench_tps(
+    pgbench: str, url: str, script: Path, options: list[str], env: dict[str, str] | None = None
+) -> float:
+    """Transactions a second of ``pgbench -n <options> -f script url``."""
+    argv = [pgbench, "-n", *options, "-f", str(script), url]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)  # noqa: S603
     found = TPS.search(done.stdout)
     if done.returncode != 0 or found is None:
         raise RuntimeError(f"pgbench failed: {done.stderr.strip()[-500:]}")
@@ -119,7 +121,8 @@ def measure(url: str) -> dict[str, Any] | None:
                 for name, sql in scripts.items():
                     script = Path(work) / f"{len(rates)}.sql"
                     script.write_text(sql + ";\n")
-                    rates[name] = _tps(pgbench, url, script)
+                    options = ["-M", "prepared", "-c", str(CLIENTS), "-j", "2", "-T", str(SECONDS)]
+                    rates[name] = pgbench_tps(pgbench, url, script, options)
                 return {"clients": CLIENTS, "seconds": SECONDS, "rates": rates}
         finally:
             with connection.cursor() as cursor:
