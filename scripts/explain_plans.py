@@ -204,7 +204,9 @@ def main() -> int:
     args = parser.parse_args()
 
     with own_database(args.admin_url) as url:
-        engine = make_engine(url)
+        # Statements captured as SQLAlchemy compiles them (EXPLAIN takes no PREPARE);
+        # prepared, PostgreSQL runs the same statements with these plans or generic ones.
+        engine = make_engine(url, prepared_statements=False)
         try:
             upgrade_database(engine)
             load(engine, rows=args.rows, heavy=args.heavy)
