@@ -1,8 +1,9 @@
 """Statements on the DBAPI cursor: compiled by SQLAlchemy once, sent without its execution.
 
 The read of one task by id is the one statement of every ``GET`` and the
-first of every write; a listing's page is the one statement of a list.
-Executed by SQLAlchemy, each cost about 70 us of client CPU beyond
+first of every checked write; a listing's page is the one statement of a
+list; a lone write (a create, a plain patch) is the one statement of its
+request. Executed by SQLAlchemy, each read cost about 70 us of client CPU beyond
 psycopg2's own (the execution context, the compiled-cache lookup, the
 result's metadata and row processing; measured on 10,000 reads of one
 connection), about an eighth of a ``GET``. Here a statement is compiled once
@@ -17,7 +18,7 @@ disconnect invalidates the connection, so the pool does not hand it out
 again. Rows come back as psycopg2 decodes them (aware datetimes, UUIDs,
 parsed JSON), which the mapper reads as it reads SQLAlchemy's. Used only in
 autocommit (``SqlUnitOfWork``), where SQLAlchemy has no transaction to keep
-track of, and only for reads. A statement marked ``prepared`` goes as its
+track of. A statement marked ``prepared`` goes as its
 ``EXECUTE`` when the engine allows it (``prepared``).
 """
 
@@ -32,6 +33,7 @@ from sqlalchemy import ClauseElement, Connection, Select, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from todo_adapters.sql.outcome import Outcome
 from todo_adapters.sql.prepared import (
     PREPARED,
     PreparedStatement,
@@ -86,10 +88,11 @@ def cursor_statement(statement: ClauseElement, dialect: Dialect) -> CursorStatem
     )
 
 
-def fetch_rows(
+def send_on_cursor(
     connection: Connection, statement: CursorStatement, parameters: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """Every row of a read, each as a column-name mapping."""
+) -> Outcome:
+    """Send ``statement`` on the cursor: its row count and every row it returned, by
+    column name."""
     dialect = connection.dialect
     dbapi_error = dialect.loaded_dbapi.Error
     dbapi_connection = connection.connection.dbapi_connection
@@ -112,7 +115,9 @@ def fetch_rows(
                 send(statement.sql)
             else:
                 send_prepared(prepared, known_names(connection.info), send, dbapi_error)
-            rows = cursor.fetchall()
+            description = cursor.description
+            rows = cursor.fetchall() if description is not None else []
+            rowcount = cursor.rowcount
         finally:
             cursor.close()
     except dbapi_error as error:
@@ -127,4 +132,8 @@ def fetch_rows(
             connection_invalidated=disconnected,
             dialect=dialect,
         ) from error
-    return [dict(zip(statement.columns, row, strict=True)) for row in rows]
+    if description is None:
+        return Outcome(rowcount)
+    columns = statement.columns or tuple(column[0] for column in description)
+    rows_by_name = [dict(zip(columns, row, strict=True)) for row in rows]
+    return Outcome(rowcount, rows_by_name, returned_rows=True)

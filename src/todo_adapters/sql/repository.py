@@ -39,6 +39,7 @@ from todo_adapters.sql.mapper import (
     task_from_values,
     values_from_task,
 )
+from todo_adapters.sql.outcome import Outcome
 from todo_adapters.sql.statements import (
     MUTABLE_COLUMNS,
     NEW_PREFIX,
@@ -58,7 +59,7 @@ from todo_core.model import Task
 from todo_core.ports import Patched
 
 #: Inspects a write's result when it is sent; raises if the write did not do its job.
-Check = Callable[[CursorResult[Any]], None]
+Check = Callable[[Outcome], None]
 
 
 class StatementRunner(Protocol):
@@ -89,17 +90,17 @@ class StatementRunner(Protocol):
     ) -> None: ...
 
 
-def _one_row_or_conflict(result: CursorResult[Any]) -> None:
+def _one_row_or_conflict(result: Outcome) -> None:
     if result.rowcount != 1:
         raise VersionConflict()
 
 
-def _key_stored(result: CursorResult[Any]) -> None:
+def _key_stored(result: Outcome) -> None:
     if result.rowcount != 1:
         raise IdempotencyKeyTaken()
 
 
-def _created(result: CursorResult[Any]) -> None:
+def _created(result: Outcome) -> None:
     """PostgreSQL's one-statement create: 0 rows means the quota refused it."""
     if result.rowcount != 1:
         raise TaskLimitReached()
@@ -108,7 +109,7 @@ def _created(result: CursorResult[Any]) -> None:
 def _reserved(limit: int) -> Check:
     """The quota's counter moved and stays within ``limit``."""
 
-    def check(result: CursorResult[Any]) -> None:
+    def check(result: Outcome) -> None:
         count = result.scalar_one_or_none()
         if count is None or count > limit:
             raise TaskLimitReached()
@@ -120,15 +121,15 @@ def _reserved(limit: int) -> Check:
 NO_LIMIT = 2**62
 
 
-def _any_result(_result: CursorResult[Any]) -> None:
+def _any_result(_result: Outcome) -> None:
     """A write whose row count says nothing (the rows of a task's tags)."""
 
 
 def _inserted(task_ids: Sequence[uuid.UUID]) -> Check:
     """Every id went in (``ON CONFLICT DO NOTHING`` skips a duplicate instead of failing)."""
 
-    def check(result: CursorResult[Any]) -> None:
-        if result.returns_rows:
+    def check(result: Outcome) -> None:
+        if result.returned_rows:
             inserted = set(result.scalars())
             missing = [task_id for task_id in task_ids if task_id not in inserted]
         else:
@@ -227,8 +228,8 @@ class SqlTaskRepository:
         parameters = match_parameters(user_id, task_id, expected_version)
         parameters.update({NEW_PREFIX + name: value for name, value in values.items()})
 
-        def settle(result: CursorResult[Any]) -> None:
-            row = result.mappings().one_or_none()
+        def settle(result: Outcome) -> None:
+            row = result.one_or_none()
             task = None if row is None else task_from_values(row)
             if task is not None:
                 self._read_tags[task.id] = task.tags
@@ -322,8 +323,8 @@ class SqlTaskRepository:
         """
         taken: list[int] = []
 
-        def numbers(result: CursorResult[Any]) -> None:
-            taken.append(int(result.scalar_one()))
+        def numbers(result: Outcome) -> None:
+            taken.append(int(result.scalar_one_or_none()))
 
         dialect = self._runner.dialect_name
         parameters = {"user_id": user_id, "count": len(touched), "removed": removed}

@@ -12,12 +12,12 @@ PostgreSQL gets as few round trips as the guarantees allow:
   it goes out by itself in autocommit, where a single statement is atomic
   anyway: an ``INSERT`` or a plain patch's ``UPDATE ... RETURNING`` is one
   round trip, and a version-checked ``UPDATE`` or ``DELETE`` after its read is
-  two. Its checks (the row count) run then, so a
-  lost race surfaces from ``commit``. (It goes through SQLAlchemy: sent on
-  the cursor as the reads are, it cost less client CPU but the bench's
-  creates ran about 5% slower, in each of 9 alternating A/B pairs.) A lone
-  write marked ``prepared`` goes as its ``EXECUTE`` (``prepared``), still
-  one message.
+  two. Its checks (the row count, the row returned) run then, so a lost
+  race surfaces from ``commit``. It goes on the cursor as the reads do
+  (``cursor``): through SQLAlchemy's execution, the result's metadata for a
+  patch's returned row alone was a few percent of a ``PATCH``. A lone write
+  marked ``prepared`` goes as its ``EXECUTE`` (``prepared``), still one
+  message.
 - **Anything more is one transaction.** A second write, a read after a
   write, a locking read (``for update``) or a batch leaves autocommit
   (client-side, no round trip), flushes the held-back write first and keeps
@@ -44,12 +44,12 @@ from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import ClauseElement, Connection, CursorResult, Engine, Executable, Select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
-from todo_adapters.sql.cursor import CursorStatement, cursor_statement, fetch_rows
+from todo_adapters.sql.cursor import CursorStatement, cursor_statement, send_on_cursor
 from todo_adapters.sql.engine import WRITE_INTENT
 from todo_adapters.sql.errors import storage_errors
-from todo_adapters.sql.prepared import PREPARED, is_marked, known_names, send_prepared
+from todo_adapters.sql.outcome import Outcome
 from todo_adapters.sql.reader import SqlTaskReader
 from todo_adapters.sql.repository import Check, SqlTaskRepository
 
@@ -164,7 +164,7 @@ class SqlUnitOfWork:
             on_cursor = self._on_cursor(connection, statement)
             if on_cursor is None:
                 return connection.execute(statement, parameters).mappings().all()
-            return fetch_rows(connection, on_cursor, parameters)
+            return send_on_cursor(connection, on_cursor, parameters).rows
 
     def write(
         self, statement: Executable, parameters: Parameters, *, check: Check, alone: bool = True
@@ -192,26 +192,15 @@ class SqlUnitOfWork:
         self._wrote = True
         write.check(self._execute(connection, write))
 
-    def _execute(self, connection: Connection, write: _Write) -> CursorResult[Any]:
-        """``write`` through SQLAlchemy, or as its ``EXECUTE`` when it is a lone write
-        marked ``prepared`` (in autocommit, where sending it again is safe)."""
-        on_cursor = self._prepared(connection, write)
-        if on_cursor is None or on_cursor.prepared is None:
-            return connection.execute(write.statement, write.parameters)
-        sent = on_cursor.parameters(write.parameters)  # type: ignore[arg-type] # a Mapping
-
-        def send(sql: str) -> CursorResult[Any]:
-            return connection.exec_driver_sql(sql, sent)
-
-        known = known_names(connection.info)
-        return send_prepared(on_cursor.prepared, known, send, DBAPIError)
-
-    def _prepared(self, connection: Connection, write: _Write) -> CursorStatement | None:
-        if not isinstance(write.parameters, Mapping) or not is_marked(write.statement):
-            return None
-        if not connection.get_execution_options().get(PREPARED):
-            return None
-        return self._on_cursor(connection, write.statement)
+    def _execute(self, connection: Connection, write: _Write) -> Outcome:
+        """``write`` on the cursor when it is a lone write (in autocommit), else through
+        SQLAlchemy. On the cursor a statement marked ``prepared`` goes as its ``EXECUTE``."""
+        parameters = write.parameters
+        if isinstance(parameters, Mapping):  # one row, not a batch
+            on_cursor = self._on_cursor(connection, write.statement)
+            if on_cursor is not None:
+                return send_on_cursor(connection, on_cursor, parameters)
+        return Outcome.of(connection.execute(write.statement, parameters))
 
     def _on_cursor(self, connection: Connection, statement: Executable) -> CursorStatement | None:
         """``statement`` ready for the cursor, if it may go there: only in autocommit,
