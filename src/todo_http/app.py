@@ -34,6 +34,7 @@ from todo_http.changes import Waiting
 from todo_http.cors import add_cors
 from todo_http.deps import resolve_wiring
 from todo_http.errors import handle_request_validation_error, handle_todo_error
+from todo_http.flat_routes import add_routes
 from todo_http.gate import DatabaseGate, size_threadpool
 from todo_http.guard import ApiGuard
 from todo_http.methods import handle_http_exception
@@ -122,13 +123,15 @@ def create_app(
     app.state.change_waiting = Waiting()
     app.state.max_body_bytes = http.max_body_bytes
     app.state.unavailable_log = UnavailableLog()
-    app.include_router(
+    add_routes(
+        app.router,
         routes.router,
         prefix=SHORT_PREFIX,
         tags=["tasks"],
         generate_unique_id_function=short_operation_id,
     )
-    app.include_router(
+    add_routes(
+        app.router,
         routes.router,
         prefix=LONG_PREFIX,
         tags=["tasks by user id"],

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from todo_core.idempotency import Once, StoredResponse, parse_key
 from todo_core.services import Written
 from todo_http.errors import JSON
+from todo_http.paths import shape_free
 
 REMEMBERED_HEADERS: Final = ("etag", "location", "link")
 REPLAYED: Final = "Idempotent-Replayed"
@@ -43,7 +44,7 @@ IdempotencyKey = Annotated[
 def fingerprint(request: Request, *parts: object) -> str:
     """The request as far as a key is concerned (see the module docstring)."""
     route: str = getattr(request.scope.get("route"), "path", None) or request.scope["path"]
-    shape = route.replace("/{user_id}", "", 1)
+    shape = shape_free(route)
     text = "\n".join([request.method, shape, *(repr(part) for part in parts)])
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 

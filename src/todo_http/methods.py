@@ -25,8 +25,7 @@ METHODS: Final = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route of the app answers fully at the request's path.
 
-    Asked of the routes themselves (included routers match their own routes),
-    one method at a time.
+    Asked of the routes themselves, one method at a time.
     """
     routes = request.app.router.routes
     return [

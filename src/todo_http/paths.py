@@ -59,14 +59,18 @@ def long_operation_id(route: APIRoute) -> str:
     return f"{route.name}_by_user_id"
 
 
-def route_template(request_path: str, route_path: str) -> str:
-    """The full template a request matched (FastAPI reports it without the router prefix)."""
-    route_path = _CONVERTOR.sub(r"{\1}", route_path)
-    if not route_path.startswith("/tasks"):
-        return route_path
-    if request_path.startswith(SHORT_PREFIX + "/tasks"):
-        return SHORT_PREFIX + route_path
-    return "/api/{user_id}" + route_path
+def route_template(route_path: str) -> str:
+    """The template a request matched, as API.md writes it (``{user_id}``, ``{task_id}``)."""
+    return _CONVERTOR.sub(r"{\1}", route_path)
+
+
+def shape_free(route_path: str) -> str:
+    """A task route's path after its shape's prefix (``/tasks/{task_id:task_id}``): the
+    same for ``/api/...`` and ``/api/{user_id}/...``."""
+    for prefix in (LONG_PREFIX, SHORT_PREFIX):  # the long one starts with the short one
+        if route_path.startswith(prefix + "/"):
+            return route_path.removeprefix(prefix)
+    return route_path
 
 
 # The task routes name ``{task_id:task_id}`` when ``routes`` is imported, so the

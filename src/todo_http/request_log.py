@@ -75,7 +75,7 @@ class RequestLogMiddleware:
 
 def _log_request(scope: Scope, status: int, seconds: float, request_id: str) -> None:
     route_path = getattr(scope.get("route"), "path", None)
-    template = route_template(scope["path"], route_path) if route_path else UNMATCHED_ROUTE
+    template = route_template(route_path) if route_path else UNMATCHED_ROUTE
     duration_ms = seconds * 1000
     logger.info(
         "%s %s %d %.1fms request_id=%s",
