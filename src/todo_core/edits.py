@@ -187,25 +187,30 @@ _SETTERS: Final[tuple[tuple[str, Callable[[Task, Any], None]], ...]] = (
 PLAIN_FIELDS: Final = frozenset({"title", "description", "priority"})
 
 
+#: Every field of a merge patch, named once (``dataclasses.fields`` walks the class each time).
+_CHANGE_FIELDS: Final = tuple(field.name for field in fields(TaskChanges))
+
+
 def plain_fields(changes: TaskChanges) -> frozenset[str]:
     """The fields ``changes`` sets if every one is plain (``PLAIN_FIELDS``), else none."""
-    given = frozenset(
-        field.name
-        for field in fields(changes)
-        if not isinstance(getattr(changes, field.name), Unset)
-    )
+    given = frozenset(name for name in _CHANGE_FIELDS if getattr(changes, name) is not UNSET)
     return given if given <= PLAIN_FIELDS else frozenset()
 
 
 def validate_changes(changes: TaskChanges) -> TaskChanges:
-    """Clean every given field, raising one ``InvalidInput`` listing all bad ones."""
+    """Clean every given field, raising one ``InvalidInput`` listing all bad ones.
+
+    The same ``changes`` when cleaning changed no value (the usual case): no copy.
+    """
     checker = _Checker()
     cleaned = {
         name: checker.clean(cleaner, value)
         for name, cleaner in _CLEANERS.items()
-        if not isinstance(value := getattr(changes, name), Unset)
+        if (value := getattr(changes, name)) is not UNSET
     }
     checker.raise_if_any()
+    if all(value is getattr(changes, name) for name, value in cleaned.items()):
+        return changes
     return replace(changes, **cleaned)
 
 

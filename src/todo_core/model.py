@@ -77,7 +77,11 @@ def clean_title(value: str) -> str:
         raise InvalidInput.single(
             "title", f"Title must be at most {TITLE_MAX_LENGTH} characters", kind="string_too_long"
         )
-    if any(unicodedata.category(char) in _FORBIDDEN_IN_TITLE for char in title):
+    # Printable text has neither category (``str.isprintable`` checks in C): look closer only
+    # when it is not.
+    if not title.isprintable() and any(
+        unicodedata.category(char) in _FORBIDDEN_IN_TITLE for char in title
+    ):
         raise InvalidInput.single(
             "title", "Title must not contain control characters or lone surrogates"
         )
